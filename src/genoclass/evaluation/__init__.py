@@ -1,0 +1,1 @@
+"""Metrics, bootstrap confidence intervals, integrated F1 and model-comparison statistics."""

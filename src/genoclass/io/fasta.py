@@ -1,0 +1,74 @@
+"""FASTA files (plain or gzip): ids from the header's first token, labels from ``label=``.
+
+A header such as ``>seq7 label=enhancer`` (or ``class=enhancer``) carries the label;
+records are numbered from 1 in file order so errors can say ``record 3``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from genoclass.errors import InputError
+from genoclass.io.records import RawRecords, ReadOptions, base_name, make_records, require_labels
+from genoclass.io.textfile import read_text
+
+FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas", ".ffn")
+
+_LABEL_FIELD = re.compile(r"(?:^|[\s|;])(?:label|class)=([^\s|;]+)")
+
+
+def read_fasta(path: Path, options: ReadOptions, *, label: str | None = None) -> RawRecords:
+    """Read one FASTA file; ``label`` (e.g. the file stem) overrides labels in headers."""
+    text = read_text(path).replace("\r", "")
+    body = text.lstrip()
+    if not body:
+        raise InputError("no FASTA records in file", path=path)
+    if not body.startswith(">"):
+        line = text[: len(text) - len(body)].count("\n") + 1
+        raise InputError("not FASTA: a record must start with '>'", path=path, where=f"line {line}")
+    headers, sequences = [], []
+    for chunk in body[1:].split("\n>"):
+        header, _, lines = chunk.partition("\n")
+        headers.append(header.strip())
+        sequences.append("".join(lines.split()))
+    numbers = np.arange(1, len(headers) + 1)
+    stem = base_name(path)
+    ids = [
+        h.split(maxsplit=1)[0] if h else f"{stem}_{n}"
+        for h, n in zip(headers, numbers, strict=True)
+    ]
+    if label is not None:
+        labels: list[str | None] = [label] * len(headers)
+    else:
+        labels = [_header_label(h) for h in headers]
+    if options.labels_required:
+        require_labels(
+            pd.Series(labels, dtype=object),
+            numbers,
+            path=path,
+            where=_record,
+            reason="missing label (put label=NAME in the header)",
+        )
+    return make_records(
+        path, "record", ids=ids, sequences=sequences, labels=labels, numbers=numbers
+    )
+
+
+def _header_label(header: str) -> str | None:
+    """The value of a ``label=`` or ``class=`` field in a FASTA header, if any."""
+    match = _LABEL_FIELD.search(header)
+    return None if match is None else match.group(1)
+
+
+def _record(number: int) -> str:
+    return f"record {number}"
+
+
+def is_fasta_name(path: str | Path) -> bool:
+    """Whether a file name has a FASTA extension, optionally followed by ``.gz``."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    return name.endswith(FASTA_SUFFIXES)

@@ -1,0 +1,115 @@
+"""Reading labelled DNA sequences from any supported source into one :class:`SequenceData`.
+
+``read_sequences`` picks a reader by format (detected unless given), then cleans every
+sequence through :func:`genoclass.alphabet.clean_sequences` so an invalid character is
+reported with its file and row, record or file number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from genoclass.alphabet import CleanReport, clean_sequences
+from genoclass.errors import InputError
+from genoclass.io.detect import canonical_format, check_source, detect_format
+from genoclass.io.fasta import read_fasta
+from genoclass.io.layouts import fasta_files, read_fasta_files, read_gb, read_gue
+from genoclass.io.records import COLUMNS, RawRecords, ReadOptions
+from genoclass.io.tables import read_table
+
+
+@dataclass
+class SequenceData:
+    """Cleaned sequences with ids, labels, optional official split and source row numbers.
+
+    ``table`` has the columns ``id``, ``sequence``, ``label``, ``split`` and
+    ``source_row``; ``cleaning`` holds the counts of :class:`genoclass.alphabet.CleanReport`.
+    """
+
+    table: pd.DataFrame
+    source: str
+    format: str
+    cleaning: dict[str, int]
+
+    @property
+    def classes(self) -> list[str]:
+        """Sorted distinct labels (empty when the source has no labels)."""
+        return sorted(self.table["label"].dropna().unique().tolist())
+
+
+Reader = Callable[[Path, ReadOptions], list[RawRecords]]
+
+READERS: dict[str, Reader] = {
+    "fasta": lambda path, options: [read_fasta(path, options)],
+    "fasta-dir": lambda path, options: read_fasta_files(fasta_files(path), options),
+    "csv": lambda path, options: [read_table(path, options, fmt="csv")],
+    "tsv": lambda path, options: [read_table(path, options, fmt="tsv")],
+    "parquet": lambda path, options: [read_table(path, options, fmt="parquet")],
+    "gb": read_gb,
+    "gue": read_gue,
+}
+
+
+def read_sequences(
+    path: str | Path | Sequence[str | Path],
+    *,
+    format: str = "auto",
+    sequence_col: str = "sequence",
+    label_col: str = "label",
+    labels_required: bool = True,
+) -> SequenceData:
+    """Read sequences (and labels) from a file, a folder layout or a list of FASTA files.
+
+    Formats: ``fasta``, ``fasta-dir`` (one FASTA file per class, also a list of files),
+    ``csv``, ``tsv`` (``vasani`` is an alias), ``parquet``, ``gb`` (Genomic Benchmarks
+    folder), ``gue`` (train/dev/test CSVs) or ``auto``. Bad input raises
+    :class:`~genoclass.errors.InputError` naming the file, the place in it and the problem.
+    """
+    options = ReadOptions(sequence_col, label_col, labels_required)
+    if isinstance(path, (str, Path)):
+        source = Path(path)
+        fmt = detect_format(source) if format == "auto" else canonical_format(format)
+        check_source(source, fmt)
+        parts = READERS[fmt](source, options)
+    else:
+        files = [Path(p) for p in path]
+        for file in files:
+            check_source(file, "fasta")
+        source = ", ".join(map(str, files))
+        fmt = "fasta-dir"
+        parts = read_fasta_files(files, options)
+    return _assemble(parts, str(source), fmt)
+
+
+def _assemble(parts: list[RawRecords], source: str, fmt: str) -> SequenceData:
+    """Clean every part and stack them into one table."""
+    frames, totals = [], {}
+    for part in parts:
+        sequences, report = _clean(part)
+        frames.append(part.frame.assign(sequence=sequences))
+        for key, count in report.as_dict().items():
+            totals[key] = totals.get(key, 0) + count
+    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame()
+    if table.empty:
+        raise InputError("no sequences found", path=source)
+    return SequenceData(table=table, source=source, format=fmt, cleaning=totals)
+
+
+def _clean(part: RawRecords) -> tuple[list[str], CleanReport]:
+    """Clean one part; for one-sequence-a-file layouts the error names the file itself."""
+    try:
+        return clean_sequences(
+            part.frame["sequence"].tolist(),
+            path=part.path,
+            unit=part.unit,
+            numbers=part.frame["source_row"].to_numpy(),
+        )
+    except InputError as err:
+        if part.files is None or err.where is None:
+            raise
+        number = int(err.where.rsplit(" ", 1)[-1])
+        raise InputError(err.reason, path=part.files[number - 1], value=err.value) from None

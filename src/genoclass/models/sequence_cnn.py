@@ -1,0 +1,142 @@
+"""Token-embedding CNNs of study S0: the Genomic Benchmarks baseline and FastAccurateCNN."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from genoclass.alphabet import N_TOKENS, PAD_ID
+from genoclass.models.registry import register
+
+
+class GBBaselineCNN(nn.Module):
+    """The Genomic Benchmarks reference CNN with raw logits out (the reference's sigmoid
+    before a with-logits loss is corrected)."""
+
+    def __init__(self, n_outputs: int, input_length: int, embed_dim: int = 100) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(N_TOKENS, embed_dim, padding_idx=PAD_ID)
+        self.features = nn.Sequential(
+            nn.Conv1d(embed_dim, 16, kernel_size=8),
+            nn.ReLU(),
+            nn.BatchNorm1d(16),
+            nn.MaxPool1d(2),
+            nn.Conv1d(16, 8, kernel_size=8),
+            nn.BatchNorm1d(8),
+            nn.MaxPool1d(2),
+            nn.Conv1d(8, 4, kernel_size=8),
+            nn.BatchNorm1d(4),
+            nn.MaxPool1d(2),
+            nn.Flatten(),
+        )
+        flat = self.features(torch.zeros(2, embed_dim, input_length)).shape[1]
+        self.dense = nn.Sequential(nn.Linear(flat, 512), nn.Linear(512, n_outputs))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.dense(self.features(self.embedding(x).transpose(1, 2)))
+
+
+class SeparableResidualBlock(nn.Module):
+    """Depthwise-separable conv + BatchNorm + ReLU with a 1x1 projected skip connection."""
+
+    def __init__(self, c_in: int, c_out: int, kernel_size: int) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv1d(
+            c_in, c_in, kernel_size, padding=kernel_size // 2, groups=c_in, bias=False
+        )
+        self.pointwise = nn.Conv1d(c_in, c_out, 1, bias=False)
+        self.norm = nn.BatchNorm1d(c_out)
+        self.skip = nn.Conv1d(c_in, c_out, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.norm(self.pointwise(self.depthwise(x)))) + self.skip(x)
+
+
+def length_mask(lengths: torch.Tensor | None, width: int, like: torch.Tensor) -> torch.Tensor:
+    """(B, 1, width) float mask of valid positions; all ones when lengths is None."""
+    if lengths is None:
+        return torch.ones(like.shape[0], 1, width, dtype=like.dtype, device=like.device)
+    pos = torch.arange(width, device=like.device)[None, :]
+    return (pos < lengths.to(like.device)[:, None]).to(like.dtype)[:, None, :]
+
+
+class FastAccurateCNN(nn.Module):
+    """S0's optimised CNN: embedding, three separable residual blocks (32-64-128, kernel 3),
+    masked global average + max pooling (any length), LayerNorm, 128-64-classes head."""
+
+    def __init__(
+        self,
+        n_outputs: int,
+        input_length: int,
+        embed_dim: int = 64,
+        channels: tuple[int, ...] = (32, 64, 128),
+        kernel_size: int = 3,
+        hidden: int = 64,
+        dropout: float = 0.3,
+    ) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(N_TOKENS, embed_dim, padding_idx=PAD_ID)
+        widths = (embed_dim, *channels)
+        self.blocks = nn.ModuleList(
+            SeparableResidualBlock(a, b, kernel_size)
+            for a, b in zip(widths[:-1], widths[1:], strict=True)
+        )
+        self.pool = nn.MaxPool1d(2, ceil_mode=True)
+        self.norm = nn.LayerNorm(channels[-1])
+        self.head = nn.Sequential(
+            nn.Linear(channels[-1], hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_outputs),
+        )
+
+    def pooled_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """Global (masked) average + max of the last block: one 128-d vector per sequence."""
+        h = self.embedding(x).transpose(1, 2)
+        for i, block in enumerate(self.blocks):
+            mask = length_mask(lengths, h.shape[-1], h)
+            h = block(h) * mask
+            if i < len(self.blocks) - 1:
+                # padding must never win a max-pool window, so it is pushed far down first
+                h = self.pool(h.masked_fill(mask == 0, -1e4))
+                if lengths is not None:
+                    lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
+                h = h * length_mask(lengths, h.shape[-1], h)
+        mask = length_mask(lengths, h.shape[-1], h)
+        avg = (h * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)
+        peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
+        return self.norm(avg + peak)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.pooled_features(x, lengths))
+
+
+@register(
+    "gb_cnn",
+    "Genomic Benchmarks baseline CNN (S0): embedding 100, conv 16-8-4 k8, dense 512; fixed length",
+    input_kind="tokens",
+    defaults={"embed_dim": 100},
+    fixed_length=True,
+)
+def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
+    """Build the Genomic Benchmarks baseline CNN."""
+    return GBBaselineCNN(n_outputs, input_length, **hp)
+
+
+@register(
+    "fast_accurate_cnn",
+    "S0 optimised CNN: separable residual conv 32-64-128, global avg+max pool, any length",
+    input_kind="tokens",
+    defaults={
+        "embed_dim": 64,
+        "channels": [32, 64, 128],
+        "kernel_size": 3,
+        "hidden": 64,
+        "dropout": 0.3,
+    },
+)
+def build_fast_accurate_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
+    """Build S0's FastAccurateCNN."""
+    hp = dict(hp)
+    hp["channels"] = tuple(hp["channels"])
+    return FastAccurateCNN(n_outputs, input_length, **hp)

@@ -1,0 +1,182 @@
+"""Fit a neural model with Lightning: best-on-validation weights, early stopping, resume."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from torch import nn
+
+from genoclass.data.loaders import FeatureSet, make_loader
+from genoclass.models.heads import logits_to_proba
+from genoclass.training.module import ClassifierModule, OptimSettings
+from genoclass.training.progress import EpochLines, progress_callback
+
+# Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
+logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_accuracy", "val_f1_macro", "lr"]
+
+
+@dataclass
+class FitSettings:
+    """What the training loop needs beyond the model and data."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    recipe: str = "onecycle"
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    patience: int = 3
+    grad_clip: float = 1.0
+    seed: int = 42
+    progress: bool = True
+
+
+@dataclass
+class FitResult:
+    """Outcome of training: per-epoch history, epochs run, best epoch and wall time."""
+
+    history: pd.DataFrame
+    epochs_run: int
+    best_epoch: int
+    train_seconds: float
+
+
+class _HistoryAndBest(Callback):
+    """Records one history row per epoch and keeps the weights of the best val_loss epoch."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+        self.best_loss = math.inf
+        self.best_epoch = -1
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        m = trainer.callback_metrics
+        row = {
+            "epoch": trainer.current_epoch + 1,
+            "lr": trainer.optimizers[0].param_groups[0]["lr"],
+        }
+        for key in HISTORY_COLUMNS[1:5]:
+            row[key] = float(m[key]) if key in m else float("nan")
+        self.rows.append(row)
+        score = row["val_loss"] if not math.isnan(row["val_loss"]) else row["train_loss"]
+        if score < self.best_loss:
+            self.best_loss, self.best_epoch = score, row["epoch"]
+            self.best_state = copy.deepcopy(module.model.state_dict())
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "best_loss": self.best_loss,
+            "best_epoch": self.best_epoch,
+            "best_state": self.best_state,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch so splits, initialisation and augmentation repeat."""
+    L.seed_everything(seed, workers=True, verbose=False)
+
+
+def fit_model(
+    model: nn.Module,
+    train: FeatureSet,
+    val: FeatureSet | None,
+    n_classes: int,
+    settings: FitSettings,
+    *,
+    class_weights: np.ndarray | None = None,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
+) -> FitResult:
+    """Train ``model`` in place and load the weights of its best validation epoch.
+
+    Checkpoints for ``resume`` go to ``checkpoint_dir/last.ckpt`` (Lightning's format; they
+    are scratch files removed by the caller, never part of a saved model).
+    """
+    steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
+    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
+    module = ClassifierModule(model, n_classes, optim, class_weights)
+    tracker = _HistoryAndBest()
+    callbacks: list[Callback] = [tracker]
+    progress = progress_callback() if settings.progress else None
+    if progress is not None:
+        callbacks.append(progress)
+    if settings.recipe == "early_stopping" and val is not None:
+        callbacks.append(EarlyStopping("val_loss", patience=settings.patience, mode="min"))
+    if checkpoint_dir is not None:
+        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_last=True, save_top_k=0))
+    trainer = L.Trainer(
+        max_epochs=settings.epochs,
+        accelerator="auto",
+        devices=1,
+        logger=False,
+        enable_checkpointing=checkpoint_dir is not None,
+        enable_model_summary=False,
+        enable_progress_bar=progress is not None and not isinstance(progress, EpochLines),
+        gradient_clip_val=settings.grad_clip if settings.recipe == "onecycle" else None,
+        callbacks=callbacks,
+        num_sanity_val_steps=0,
+        deterministic=False,
+    )
+    ckpt = checkpoint_dir / "last.ckpt" if checkpoint_dir is not None else None
+    train_loader = make_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
+    val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*does not have many workers.*")
+        warnings.filterwarnings("ignore", ".*weights_only.*")
+        trainer.fit(
+            module,
+            train_loader,
+            val_loader,
+            ckpt_path=str(ckpt) if resume and ckpt is not None and ckpt.exists() else None,
+        )
+    seconds = time.perf_counter() - start
+    if tracker.best_state is not None:
+        model.load_state_dict(tracker.best_state)
+    history = pd.DataFrame(tracker.rows, columns=HISTORY_COLUMNS)
+    return FitResult(history, len(tracker.rows), tracker.best_epoch, seconds)
+
+
+@torch.no_grad()
+def predict_proba(model: nn.Module, features: FeatureSet, batch_size: int = 256) -> np.ndarray:
+    """(n, C) class probabilities of ``model`` on every row of ``features``, in order."""
+    model.eval()
+    out = [
+        logits_to_proba(model(b["x"], b.get("lengths"))).numpy()
+        for b in make_loader(features, batch_size, shuffle=False)
+    ]
+    return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def predict_any(model: Any, features: FeatureSet) -> np.ndarray:
+    """(n, C) probabilities from a neural model or a classical one (which reads ``features.x``)."""
+    if isinstance(model, nn.Module):
+        return predict_proba(model, features)
+    return model.predict_proba(features.x)
+
+
+def count_parameters(model: Any) -> int:
+    """Trainable parameters of a neural model, or stored numbers of a classical one."""
+    if isinstance(model, nn.Module):
+        return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    arrays, _ = model.get_state()
+    return int(sum(np.asarray(a).size for a in arrays.values()))

@@ -1,0 +1,87 @@
+"""The one LightningModule that trains every neural genoclass model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightning as L
+import numpy as np
+import torch
+from torch import nn
+
+from genoclass.models.heads import logits_to_proba, loss_function
+
+
+@dataclass
+class OptimSettings:
+    """Optimiser recipe: S0's AdamW + OneCycleLR or S1's Adam with early stopping."""
+
+    recipe: str = "onecycle"
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    total_steps: int = 1
+
+
+class ClassifierModule(L.LightningModule):
+    """Wraps any registered neural model: loss, optimiser, schedule and metric logging."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        n_classes: int,
+        optim: OptimSettings,
+        class_weights: np.ndarray | None = None,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.n_classes = n_classes
+        self.optim = optim
+        self.loss = loss_function(n_classes, class_weights)
+        self._val_proba: list[torch.Tensor] = []
+        self._val_y: list[torch.Tensor] = []
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model(x, lengths)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.loss(self(batch["x"], batch.get("lengths")), batch["y"])
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch["y"]))
+        return loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        logits = self(batch["x"], batch.get("lengths"))
+        self.log("val_loss", self.loss(logits, batch["y"]), batch_size=len(batch["y"]))
+        self._val_proba.append(logits_to_proba(logits).detach())
+        self._val_y.append(batch["y"])
+
+    def on_validation_epoch_end(self) -> None:
+        if not self._val_y:
+            return
+        pred = torch.cat(self._val_proba).argmax(-1)
+        y = torch.cat(self._val_y)
+        self._val_proba.clear()
+        self._val_y.clear()
+        self.log("val_accuracy", (pred == y).float().mean())
+        self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes))
+
+    def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
+        if self.optim.recipe == "onecycle":
+            opt = torch.optim.AdamW(
+                self.parameters(), lr=self.optim.lr, weight_decay=self.optim.weight_decay
+            )
+            sched = torch.optim.lr_scheduler.OneCycleLR(
+                opt, max_lr=self.optim.lr, total_steps=max(self.optim.total_steps, 1)
+            )
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        return torch.optim.Adam(self.parameters(), lr=self.optim.lr)
+
+
+def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Macro F1 over the classes present in y or pred (same as scikit-learn's default)."""
+    idx = y * n_classes + pred
+    cm = torch.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    tp = cm.diag().float()
+    denom = cm.sum(0).float() + cm.sum(1).float()
+    present = denom > 0
+    f1 = torch.where(present, 2 * tp / denom.clamp_min(1), torch.zeros_like(tp))
+    return f1[present].mean()

@@ -1,0 +1,51 @@
+"""Loading labelled inputs for a run: the data file plus optional separate test/val files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from genoclass.config import TrainConfig
+from genoclass.io.sequences import read_sequences
+
+
+@dataclass
+class LabelledData:
+    """One table of samples (``id``, ``label``, ``split`` + modality columns) and facts about it."""
+
+    table: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
+    """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences."""
+    parts, info = [], {"files": {}, "cleaning": {}}
+    for role, path in (("data", config.data), ("test", config.test), ("val", config.val)):
+        if not path:
+            continue
+        data = read_sequences(
+            path,
+            format=config.format,
+            sequence_col=config.sequence_col,
+            label_col=config.label_col,
+            labels_required=labels_required,
+        )
+        table = data.table.copy()
+        if role != "data":
+            table["split"] = role
+        parts.append(table)
+        info["files"][role] = {"path": str(path), "format": data.format, "rows": len(table)}
+        info["cleaning"][role] = data.cleaning
+    table = pd.concat(parts, ignore_index=True)
+    return LabelledData(table, info)
+
+
+#: model input kind -> reader of labelled inputs for it
+READERS: dict[str, Callable[..., LabelledData]] = {
+    "tokens": read_sequence_inputs,
+    "onehot": read_sequence_inputs,
+    "kmer": read_sequence_inputs,
+}

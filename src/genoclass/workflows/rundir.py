@@ -1,0 +1,71 @@
+"""Atomic output directories: everything is written to ``<out>.partial`` and renamed at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from genoclass.errors import InputError
+
+CHECKPOINTS = "checkpoints"
+
+
+def partial_path(out: Path) -> Path:
+    """The staging directory of ``out``."""
+    return out.with_name(out.name + ".partial")
+
+
+@contextmanager
+def staged_directory(out: Path, *, overwrite: bool = False, resume: bool = False) -> Iterator[Path]:
+    """Yield a staging directory that becomes ``out`` only if the block succeeds.
+
+    On failure the staging directory is removed, unless it holds training checkpoints: those
+    are kept so that ``--resume`` can continue the interrupted run.
+    """
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise InputError("output directory exists; pass --overwrite to replace it", path=out)
+    stage = partial_path(out)
+    if stage.exists() and not resume:
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True, exist_ok=True)
+    try:
+        yield stage
+    except BaseException:
+        if not (stage / CHECKPOINTS).exists():
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+    shutil.rmtree(stage / CHECKPOINTS, ignore_errors=True)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(stage, out)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (temp file + rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_plain))
+    os.replace(tmp, path)
+
+
+def write_yaml(path: Path, data: Any) -> None:
+    """Write YAML atomically (temp file + rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(json.loads(json.dumps(data, default=_plain)), sort_keys=False))
+    os.replace(tmp, path)
+
+
+def _plain(value: Any) -> Any:
+    """JSON fallback for numpy scalars/arrays and paths."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

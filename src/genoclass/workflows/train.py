@@ -1,0 +1,233 @@
+"""The ``train`` job: read, split, encode, fit, evaluate and write the run directory."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genoclass.config import TrainConfig
+from genoclass.data.featurize import Featurizer, SequenceFeaturizer
+from genoclass.data.leakage import cross_split_duplicates, duplicate_groups
+from genoclass.data.splits import SPLITS, assign_splits
+from genoclass.errors import InputError
+from genoclass.evaluation.bootstrap import bootstrap_ci
+from genoclass.evaluation.metrics import classification_metrics, predictions_frame
+from genoclass.models import ModelSpec, get_spec
+from genoclass.models.heads import balanced_class_weights
+from genoclass.models.serialize import ModelCard, build_model, save_model
+from genoclass.reporting.run_report import write_run_report
+from genoclass.training.fit import (
+    FitSettings,
+    count_parameters,
+    fit_model,
+    predict_any,
+    seed_everything,
+)
+from genoclass.workflows.inputs import READERS, LabelledData
+from genoclass.workflows.rundir import CHECKPOINTS, staged_directory, write_json, write_yaml
+
+#: model input kind -> featurizer factory (before fitting)
+FEATURIZER_FACTORIES: dict[str, Callable[[ModelSpec, TrainConfig], Featurizer]] = {
+    "tokens": lambda spec, c: SequenceFeaturizer("tokens", c.max_len, c.crop, spec.fixed_length),
+    "onehot": lambda spec, c: SequenceFeaturizer("onehot", c.max_len, c.crop, spec.fixed_length),
+}
+
+DEDUP_MODES = ("none", "exact", "rc")
+
+
+@dataclass
+class PreparedData:
+    """Split, labelled and encoded data ready for fitting."""
+
+    table: pd.DataFrame
+    classes: list[str]
+    y: np.ndarray
+    featurizer: Featurizer
+    features: dict[str, Any]
+    info: dict[str, Any]
+
+
+def fingerprint(table: pd.DataFrame) -> str:
+    """SHA-256 of the training rows (content and labels), recorded in model.json."""
+    hashed = pd.util.hash_pandas_object(table.drop(columns=["split"]), index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def split_groups(table: pd.DataFrame, mode: str) -> np.ndarray | None:
+    """Group ids keeping duplicates on one side of every split (None when mode is 'none')."""
+    if mode not in DEDUP_MODES:
+        raise InputError(f"unknown dedup mode {mode!r}; use one of {DEDUP_MODES}")
+    if mode == "none":
+        return None
+    if "sequence" not in table:
+        raise InputError("duplicate-aware splits need sequence data")
+    return duplicate_groups(table["sequence"].tolist(), include_rc=mode == "rc")
+
+
+def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> PreparedData:
+    """Assign splits, index labels, fit the featurizer on training rows, encode every split."""
+    table = data.table.reset_index(drop=True)
+    groups = split_groups(table, config.dedup)
+    table["split"] = assign_splits(
+        table,
+        test_size=config.test_size,
+        val_size=config.val_size,
+        seed=config.seed,
+        groups=groups,
+    ).to_numpy()
+    classes = sorted(table["label"].unique())
+    if len(classes) < 2:
+        raise InputError(f"need at least two classes, found {classes}", path=config.data)
+    y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy(np.int64)
+    train_rows = (table["split"] == "train").to_numpy()
+    featurizer = FEATURIZER_FACTORIES[spec.input_kind](spec, config).fit(table[train_rows])
+    features = {}
+    for split in SPLITS:
+        rows = (table["split"] == split).to_numpy()
+        if rows.any():
+            features[split] = featurizer.transform(table[rows], y[rows])
+    info = dict(data.info)
+    info["dedup"] = config.dedup
+    info["class_counts"] = {
+        s: table.loc[table["split"] == s, "label"].value_counts().sort_index().to_dict()
+        for s in SPLITS
+    }
+    if "sequence" in table:
+        info["duplicates"] = cross_split_duplicates(table)
+    return PreparedData(table, classes, y, featurizer, features, info)
+
+
+def split_metrics(
+    y: np.ndarray, proba: np.ndarray, classes: list[str], *, seed: int, with_ci: bool
+) -> dict[str, Any]:
+    """Metrics of one split; the test split also gets bootstrap 95 % intervals."""
+    metrics = classification_metrics(y, proba, classes)
+    if with_ci:
+        metrics["ci95"] = bootstrap_ci(y, proba, seed=seed)
+    return metrics
+
+
+def run_training(
+    config: TrainConfig, *, resume: bool = False, overwrite: bool = False, progress: bool = True
+) -> Path:
+    """Train ``config.model`` on ``config.data`` and write the run directory ``config.out``."""
+    if not config.out:
+        raise InputError("--out is required")
+    spec = get_spec(config.model)
+    hparams = spec.hparams(config.model_params)
+    data = READERS[spec.input_kind](config)
+    prep = prepare(config, spec, data)
+    counts = {s: len(f) for s, f in prep.features.items()}
+    if "test" not in counts:
+        raise InputError("no test rows: give --test or a test_size > 0")
+    dup = prep.info.get("duplicates", {})
+    print(
+        f"data: {counts.get('train', 0)} train / {counts.get('val', 0)} val / {counts['test']} test"
+        f"; classes {prep.classes}"
+        + (
+            f"; cross-split duplicates: {dup.get('total_cross_split_exact', 0)} exact, "
+            f"{dup.get('total_cross_split_rc', 0)} reverse-complement"
+            if dup
+            else ""
+        )
+    )
+    train_table = prep.table[prep.table["split"] == "train"]
+    card = ModelCard(
+        name=spec.name,
+        hparams=hparams,
+        classes=prep.classes,
+        input_length=prep.featurizer.input_length,
+        input=prep.featurizer.state(),
+        training_data={"fingerprint": fingerprint(train_table), "n": len(train_table)},
+    )
+    out = Path(config.out)
+    with staged_directory(out, overwrite=overwrite, resume=resume) as stage:
+        seed_everything(config.seed)
+        model = build_model(card)
+        y_train = prep.features["train"].y
+        weights = (
+            balanced_class_weights(y_train, len(prep.classes)) if config.class_weights else None
+        )
+        history, epochs_run, best_epoch, seconds = None, None, None, 0.0
+        if spec.family == "neural":
+            result = fit_model(
+                model,
+                prep.features["train"],
+                prep.features.get("val"),
+                len(prep.classes),
+                _fit_settings(config, progress),
+                class_weights=weights,
+                checkpoint_dir=stage / CHECKPOINTS,
+                resume=resume,
+            )
+            history, epochs_run, best_epoch, seconds = (
+                result.history,
+                result.epochs_run,
+                result.best_epoch,
+                result.train_seconds,
+            )
+        else:
+            seconds = _fit_classical(model, prep.features["train"], weights)
+        metrics = {
+            "task": "binary" if len(prep.classes) == 2 else "multiclass",
+            "classes": prep.classes,
+            "model": spec.name,
+        }
+        proba = {s: predict_any(model, prep.features[s]) for s in ("test", "val") if s in counts}
+        for split, p in proba.items():
+            metrics[split] = split_metrics(
+                prep.features[split].y, p, prep.classes, seed=config.seed, with_ci=split == "test"
+            )
+        test_rows = prep.table[prep.table["split"] == "test"]
+        metrics.update(
+            n_train=counts.get("train", 0),
+            n_val=counts.get("val", 0),
+            n_test=counts["test"],
+            epochs_run=epochs_run,
+            best_epoch=best_epoch,
+            train_seconds=round(seconds, 3),
+            params=count_parameters(model),
+            data=prep.info,
+        )
+        save_model(model, card, stage / "model")
+        write_yaml(stage / "config.yaml", config.to_dict())
+        write_json(stage / "metrics.json", metrics)
+        predictions_frame(
+            test_rows["id"].to_numpy(), prep.features["test"].y, proba["test"], prep.classes
+        ).to_parquet(stage / "predictions.parquet", index=False)
+        split_cols = [c for c in ("id", "source_row", "label", "split") if c in prep.table]
+        prep.table[split_cols].to_parquet(stage / "splits.parquet", index=False)
+        if history is not None:
+            history.to_csv(stage / "history.csv", index=False)
+        write_run_report(stage)
+    return out
+
+
+def _fit_settings(config: TrainConfig, progress: bool) -> FitSettings:
+    """Training-loop settings taken from the run config."""
+    return FitSettings(
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        recipe=config.recipe,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        patience=config.patience,
+        grad_clip=config.grad_clip,
+        seed=config.seed,
+        progress=progress,
+    )
+
+
+def _fit_classical(model: Any, train: Any, weights: np.ndarray | None) -> float:
+    """Fit a classical model on the training matrix; returns seconds taken."""
+    start = time.perf_counter()
+    sample_weight = None if weights is None else weights[train.y]
+    model.fit(train.x, train.y, sample_weight=sample_weight)
+    return time.perf_counter() - start
