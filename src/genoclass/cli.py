@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from genoclass import __version__
 from genoclass.errors import GenoclassError, InputError
+
+if TYPE_CHECKING:
+    from genoclass.config import TrainConfig
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,8 +28,19 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-col", default=None, help="label column of a table")
 
 
+def _expression_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--labels", help="labels table joined on sample id (expression data)")
+    p.add_argument("--orientation", choices=["auto", "samples", "genes"])
+
+
 def _columns(args: argparse.Namespace) -> dict[str, str | None]:
-    return {"format": args.format, "sequence_col": args.sequence_col, "label_col": args.label_col}
+    return {
+        "format": args.format,
+        "sequence_col": args.sequence_col,
+        "label_col": args.label_col,
+        "labels": getattr(args, "labels", None),
+        "orientation": getattr(args, "orientation", None),
+    }
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -36,9 +51,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    """The training configuration from --config and the training flags (flags win)."""
     from genoclass.config import load_config
-    from genoclass.workflows.train import run_training
 
     overrides = {
         k: getattr(args, k)
@@ -52,8 +67,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             "batch_size",
             "lr",
             "seed",
+            "split_seed",
             "max_len",
             "crop",
+            "window",
+            "window_stride",
+            "orientation",
+            "missing",
+            "preprocess",
             "recipe",
             "patience",
             "test_size",
@@ -65,11 +86,84 @@ def cmd_train(args: argparse.Namespace) -> int:
     overrides.update(_columns(args))
     if args.class_weights:
         overrides["class_weights"] = True
+    if args.ignore_splits:
+        overrides["ignore_splits"] = True
     if args.param:
         overrides["model_params"] = dict(_parse_param(p) for p in args.param)
-    config = load_config(args.config, overrides)
+    if args.augment:
+        overrides["augment"] = _parse_augment(args.augment)
+    return load_config(args.config, overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from genoclass.workflows.train import run_training
+
+    config = _train_config(args)
+    if args.cv is not None:
+        config.cv = args.cv
+    if args.seeds is not None:
+        config.cv_seeds = args.seeds
+    if config.cv:
+        from genoclass.workflows.crossval import run_crossval
+
+        out = run_crossval(config, overwrite=args.overwrite)
+        print((out / "cv_summary.csv").read_text())
+        print(f"cross-validation: {out / 'cv.json'}")
+        return 0
     _print_result(run_training(config, resume=args.resume, overwrite=args.overwrite))
     return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from genoclass.workflows.tune import run_tune
+
+    out = run_tune(
+        _train_config(args),
+        args.space,
+        strategy=args.strategy,
+        objective=args.objective,
+        storage=args.storage,
+        study_name=args.study,
+        n_trials=args.n_trials,
+        retrain=not args.no_retrain,
+    )
+    best = json.loads((out / "best.json").read_text())
+    print(f"best configuration ({best['objective']} on validation): {best['best']}")
+    if "best_run" in best:
+        _print_result(Path(best["best_run"]))
+    print(f"trials: {out / 'trials.csv'}\nreport: {out / 'tune_report.html'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from genoclass.workflows.compare import run_compare
+
+    if not args.models:
+        raise InputError("--models is required (comma-separated registered names)")
+    args.model = None
+    config = _train_config(args)
+    out = run_compare(
+        config,
+        [m.strip() for m in args.models.split(",") if m.strip()],
+        args.seeds,
+        args.out,
+        metric=args.metric,
+        cross=args.cross.split(",") if args.cross else None,
+    )
+    print((out / "comparison.csv").read_text())
+    print(f"comparison: {out / 'comparison.csv'}\nreport: {out / 'comparison.html'}")
+    return 0
+
+
+def _parse_augment(text: str) -> dict[str, float]:
+    """NAME=RATE[,NAME=RATE...], e.g. ``substitute=0.01,insert=0.005``."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise InputError("--augment takes NAME=RATE[,NAME=RATE...]", value=text)
+    try:
+        return {name.strip(): float(value) for name, value in pairs}
+    except ValueError as exc:
+        raise InputError("--augment rates must be numbers", value=text) from exc
 
 
 def _parse_param(text: str) -> tuple[str, object]:
@@ -118,6 +212,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from genoclass.workflows.explain import ExplainOptions, run_explain
+
+    options = ExplainOptions(
+        methods=args.method.split(",") if args.method else ["integrated_gradients"],
+        classes=args.classes.split(",") if args.classes else None,
+        split=args.split,
+        max_examples=args.max_examples,
+        top_genes=args.top_genes,
+    )
+    out = run_explain(args.model, args.data, args.out, options, **_columns(args))
+    print(f"explanations: {out}\nreport: {out / 'explain.html'}")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from genoclass.models import available
 
@@ -127,9 +236,12 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from genoclass.reporting.compare_report import write_compare_report
     from genoclass.reporting.run_report import write_run_report
 
-    print(f"report: {write_run_report(Path(args.run_dir))}")
+    target = Path(args.run_dir)
+    is_compare = (target / "comparison.json").exists()
+    print(f"report: {(write_compare_report if is_compare else write_run_report)(target)}")
     return 0
 
 
@@ -167,25 +279,13 @@ def cmd_datasets_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="genoclass", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"genoclass {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("demo", help="train on embedded planted-motif data and write a report")
-    p.add_argument("--out", default="genoclass_demo")
-    p.add_argument("--seed", type=int, default=42)
-    p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("train", help="train a model and write a run directory")
+def _training_options(p: argparse.ArgumentParser) -> None:
+    """Flags shared by `train` and `compare`: data, model settings, splits, training."""
     p.add_argument("--data", help="training data (file or folder)")
     p.add_argument("--test", help="separate test file (else a stratified hold-out)")
     p.add_argument("--val", help="separate validation file (else carved from train)")
     p.add_argument("--labels", help="separate labels table (expression data)")
     _data_options(p)
-    p.add_argument("--model", help="registered model name (see `genoclass models`)")
     p.add_argument(
         "--param",
         action="append",
@@ -195,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="fixes splits, initialisation and augmentation")
+    p.add_argument("--split-seed", type=int, help="seed of the splits only (default: --seed)")
     p.add_argument("--max-len", type=int)
     p.add_argument("--crop", choices=["left", "right", "center"])
     p.add_argument(
@@ -212,11 +313,96 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep exact (or also reverse-complement) duplicates on one side of splits",
     )
     p.add_argument("--class-weights", action="store_true", help="balanced class weights")
+    p.add_argument(
+        "--ignore-splits",
+        action="store_true",
+        help="ignore the data file's own split column / folders and split afresh",
+    )
+    p.add_argument(
+        "--augment",
+        metavar="NAME=RATE,...",
+        help="training-batch augmentation: substitute, insert, delete (per base), "
+        "shift, rc (per sequence), shift_max; e.g. substitute=0.01,insert=0.005",
+    )
+    p.add_argument(
+        "--window", type=int, help="apply the model to overlapping windows of this length"
+    )
+    p.add_argument(
+        "--window-stride", type=int, help="step between windows (default: half the window)"
+    )
+    p.add_argument(
+        "--orientation",
+        choices=["auto", "samples", "genes"],
+        help="expression matrix rows are samples or genes (auto: detect from the label ids)",
+    )
+    p.add_argument(
+        "--missing",
+        choices=["reject", "impute-median"],
+        help="NaN in an expression matrix: reject (default) or impute the training median",
+    )
+    p.add_argument(
+        "--preprocess",
+        help="expression pipeline: none, s4, log2cpm (default), log2cpm_std, standardize, "
+        "or steps such as cpm,log2p1,drop_unexpressed,standardize,anova:500",
+    )
     p.add_argument("--config", help="YAML file of settings (flags win)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="genoclass", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"genoclass {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="train on embedded planted-motif data and write a report")
+    p.add_argument("--out", default="genoclass_demo")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("train", help="train a model and write a run directory")
+    p.add_argument("--model", help="registered model name (see `genoclass models`)")
+    _training_options(p)
+    p.add_argument("--cv", type=int, help="stratified K-fold cross-validation instead of a split")
+    p.add_argument("--seeds", type=int, help="with --cv: repeat over seeds --seed, --seed+1, ...")
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "compare", help="train several models over seeds on identical splits and compare them"
+    )
+    p.add_argument("--models", help="comma-separated registered model names")
+    p.add_argument("--seeds", type=int, default=3, help="seeds --seed, --seed+1, ... (default 3)")
+    p.add_argument(
+        "--metric",
+        default="accuracy",
+        choices=["accuracy", "precision_macro", "recall_macro", "f1_macro", "mcc", "roc_auc"],
+        help="test metric that picks the best model (default accuracy)",
+    )
+    p.add_argument("--cross", help="comma-separated labelled files every run is also scored on")
+    _training_options(p)
+    p.add_argument("--out", required=True, help="compare directory (re-run to resume)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("tune", help="search hyperparameters on validation, test the best once")
+    p.add_argument("--model", help="registered model name (or `model:` in the space file)")
+    p.add_argument("--space", required=True, help="YAML search space (params in order)")
+    p.add_argument("--strategy", choices=["ordered-grid", "grid", "tpe"], default="ordered-grid")
+    p.add_argument(
+        "--objective",
+        choices=["accuracy", "val_loss", "f1_macro", "mcc", "integrated_f1"],
+        default="integrated_f1",
+        help="validation criterion to optimise (default integrated_f1)",
+    )
+    p.add_argument("--storage", help="Optuna storage URL (default sqlite:///OUT/study.db)")
+    p.add_argument("--study", help="study name (workers sharing a study pass the same)")
+    p.add_argument("--n-trials", type=int, help="tpe: trials in total over all workers")
+    p.add_argument("--no-retrain", action="store_true", help="skip retraining the best config")
+    _training_options(p)
+    p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
+    p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")
@@ -227,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the rows this run recorded in that split",
     )
     _data_options(p)
+    _expression_options(p)
     p.add_argument("--out", help="write the metrics to this JSON file")
     p.set_defaults(func=cmd_evaluate)
 
@@ -235,13 +422,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True)
     p.add_argument("--split", choices=["train", "val", "test"])
     _data_options(p)
+    _expression_options(p)
     p.add_argument("--out", required=True, help="CSV to write")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("explain", help="attributions, motifs or biomarkers of a trained run")
+    p.add_argument("--model", required=True, help="run directory")
+    p.add_argument("--data", required=True, help="labelled data to explain")
+    p.add_argument("--out", help="output directory (default RUN_DIR/explain)")
+    p.add_argument(
+        "--method",
+        help="comma-separated: integrated_gradients (default), saliency, input_x_gradient, "
+        "deeplift, ism; the first drives motifs / biomarkers",
+    )
+    p.add_argument("--class", dest="classes", help="comma-separated classes (default: all)")
+    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
+    p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
+    _data_options(p)
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("models", help="list registered models")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("report", help="(re)build a run directory's report.html")
+    p = sub.add_parser("report", help="(re)build a run or compare directory's HTML report")
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_report)
 

@@ -34,12 +34,21 @@ class TrainConfig:
     grad_clip: float = 1.0
     class_weights: bool = False
     seed: int = 42
+    split_seed: int | None = None
+    ignore_splits: bool = False
     max_len: int | None = None
     crop: str = "right"
     test_size: float = 0.2
     val_size: float = 0.1
     dedup: str = "none"
     augment: dict[str, float] = field(default_factory=dict)
+    window: int | None = None
+    window_stride: int | None = None
+    orientation: str = "auto"
+    missing: str = "reject"
+    preprocess: str = "log2cpm"
+    cv: int = 0
+    cv_seeds: int = 1
     out: str = ""
 
     def to_dict(self) -> dict[str, Any]:

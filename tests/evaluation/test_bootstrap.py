@@ -1,7 +1,5 @@
 """Bootstrap confidence intervals and mean ± sd."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -47,13 +45,6 @@ def test_interval_narrows_with_more_samples():
         low, high = bootstrap_ci(y_true, proba, n_boot=200, metrics=("accuracy",))["accuracy"]
         widths.append(high - low)
     assert widths[1] < widths[0] / 2
-
-
-def test_ten_thousand_samples_thousand_resamples_is_fast():
-    y_true, proba = noisy_predictions(10_000, 3, seed=2)
-    start = time.perf_counter()
-    bootstrap_ci(y_true, proba, n_boot=1000)
-    assert time.perf_counter() - start < 2.0  # < 1 s when the machine is not shared
 
 
 def test_unknown_metric_raises():

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from genoclass.data.loaders import FeatureSet, encode_sequences
+from genoclass.sequence.kmers import KmerFeaturizer
 
 
 class Featurizer(Protocol):
@@ -95,7 +96,16 @@ FEATURIZERS: dict[str, Callable[[dict[str, Any]], Featurizer]] = {
     "sequence": lambda s: SequenceFeaturizer(
         s["input_kind"], s["max_len"], s["crop"], s["fixed_length"], s["input_length"]
     ),
+    "kmer": lambda s: KmerFeaturizer(s["k"], s["input_length"]),
+    "expression": lambda s: _expression_featurizer(s),
 }
+
+
+def _expression_featurizer(state: dict[str, Any]) -> Featurizer:
+    # imported here: the expression featurizer itself builds on this module
+    from genoclass.data.expression_features import ExpressionFeaturizer
+
+    return ExpressionFeaturizer.from_state(state)
 
 
 def featurizer_from_state(state: dict[str, Any]) -> Featurizer:

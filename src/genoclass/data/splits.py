@@ -51,6 +51,11 @@ def assign_splits(
     if not (0 < test_size < 1 and 0 <= val_size < 1):
         raise InputError("test_size must be in (0, 1) and val_size in [0, 1)")
     free = split.isna().to_numpy()
+    if len(split) and not free.any() and not (split == "train").any():
+        raise InputError(
+            "no training rows: every row already belongs to an official val/test split "
+            "(pass --ignore-splits to split this file afresh)"
+        )
     if free.any() and not (split == "test").any():
         rows = np.flatnonzero(free)
         sub_groups = None if groups is None else groups[rows]
@@ -62,6 +67,4 @@ def assign_splits(
         _, held = _holdout(labels[train_rows], val_size, seed, sub_groups)
         split.iloc[train_rows[held]] = "val"
     split = split.fillna("train")
-    if not (split == "train").any():
-        raise InputError("no training rows left after splitting")
     return split

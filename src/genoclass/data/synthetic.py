@@ -11,8 +11,9 @@ import pandas as pd
 
 from genoclass.alphabet import BASES
 
-#: a 12-nt demo motif (rows = positions, columns = A C G T), about 90 % the consensus base
+#: the demo's 12-nt motif; sites are drawn with 95 % on each consensus base
 DEMO_CONSENSUS = "TTGACGTCAGCA"
+DEMO_STRENGTH = 0.95
 
 
 def consensus_pwm(consensus: str, strength: float = 0.9) -> np.ndarray:
@@ -66,8 +67,11 @@ def planted_motif_sequences(
     return table
 
 
-def demo_sequences(seed: int = 0, n_per_class: int = 1000, length: int = 200) -> pd.DataFrame:
+def demo_sequences(seed: int = 0, n_per_class: int = 2500, length: int = 200) -> pd.DataFrame:
     """The demo's binary task: ``motif`` sequences carry DEMO_CONSENSUS, ``background`` none."""
     return planted_motif_sequences(
-        n_per_class, length, {"background": None, "motif": consensus_pwm(DEMO_CONSENSUS)}, seed=seed
+        n_per_class,
+        length,
+        {"background": None, "motif": consensus_pwm(DEMO_CONSENSUS, DEMO_STRENGTH)},
+        seed=seed,
     )

@@ -1,0 +1,1 @@
+"""Interpretation: attributions (captum, ISM), seqlets, JASPAR-matched motifs, biomarkers."""

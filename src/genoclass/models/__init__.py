@@ -1,6 +1,14 @@
 """Models: the registry and every registered architecture (importing registers them)."""
 
-from genoclass.models import sequence_cnn  # noqa: F401
+from genoclass.models import (  # noqa: F401
+    classical,
+    expression_nets,
+    kmer,
+    kmer_cnn,
+    onehot_cnn,
+    recurrent,
+    sequence_cnn,
+)
 from genoclass.models.registry import ModelSpec, available, get_spec, register
 
 __all__ = ["ModelSpec", "available", "get_spec", "register"]

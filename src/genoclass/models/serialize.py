@@ -19,6 +19,7 @@ from genoclass import __version__
 from genoclass.errors import InputError
 from genoclass.models.heads import n_outputs
 from genoclass.models.registry import get_spec
+from genoclass.models.windowed import WindowedClassifier
 
 WEIGHTS = "weights.safetensors"
 META = "model.json"
@@ -47,9 +48,12 @@ class ModelCard:
 def build_model(card: ModelCard) -> Any:
     """A fresh (untrained) model instance for ``card``."""
     spec = get_spec(card.name)
-    if spec.family == "neural":
-        return spec.builder(n_outputs(card.n_classes), card.input_length, **card.hparams)
-    return spec.builder(card.n_classes, **card.hparams)
+    if spec.family != "neural":
+        return spec.builder(card.n_classes, **card.hparams)
+    window = card.extra.get("window")  # {"size", "stride"}: model applied to windows
+    length = window["size"] if window else card.input_length
+    model = spec.builder(n_outputs(card.n_classes), length, **card.hparams)
+    return WindowedClassifier(model, window["size"], window["stride"]) if window else model
 
 
 def save_model(model: Any, card: ModelCard, directory: Path) -> None:

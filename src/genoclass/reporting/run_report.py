@@ -54,10 +54,22 @@ def write_run_report(run_dir: Path) -> Path:
         Section("How metrics are computed", table_html(_notes_records())),
         Section("Configuration", _config_html(config)),
     ]
+    explanations = sorted(run_dir.glob("*/explain.html"))
+    if explanations:
+        sections.insert(1, Section("Interpretation", _explain_links_html(run_dir, explanations)))
     model = metrics.get("model", "unknown model")
     subtitle = f"{metrics.get('task', 'unknown task')} · {len(classes)} classes · {run_dir.name}"
     page = render_page(f"genoclass run report: {model}", sections, subtitle=subtitle)
     return _write_atomic(run_dir / "report.html", page)
+
+
+def _explain_links_html(run_dir: Path, pages: list[Path]) -> str:
+    links = "".join(
+        f'<li><a href="{escape(p.relative_to(run_dir).as_posix())}">'
+        f"{escape(p.parent.name)}/explain.html</a></li>"
+        for p in pages
+    )
+    return f"<p>Written by <code>genoclass explain</code>:</p><ul>{links}</ul>"
 
 
 def _read_metrics(path: Path) -> dict:

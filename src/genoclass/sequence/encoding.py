@@ -58,17 +58,17 @@ def tokenize(
     """
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     width = int(lengths.max(initial=0)) if max_len is None else int(max_len)
-    raw = np.frombuffer("".join(seqs).encode("latin-1"), dtype=np.uint8)
-    ids = _TOKEN_TABLE[raw]
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    starts = crop_starts(lengths, width, crop)
+    ids = _TOKEN_TABLE[np.frombuffer("".join(seqs).encode("latin-1"), dtype=np.uint8)]
     kept = np.minimum(lengths, width)
+    if (
+        lengths > width
+    ).any():  # drop cropped characters; only then is per-character index math needed
+        starts = np.repeat(crop_starts(lengths, width, crop), lengths)
+        pos = np.arange(ids.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        ids = ids[(pos >= starts) & (pos < starts + np.repeat(kept, lengths))]
     tokens = np.zeros((len(seqs), width), dtype=np.uint8)
-    rows = np.repeat(np.arange(len(seqs)), kept)
-    # position within the kept window for every kept character
-    cols = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
-    src = np.repeat(offsets + starts, kept) + cols
-    tokens[rows, cols] = ids[src]
+    # row-major order of the "position < length" mask is the order of the joined characters
+    tokens[np.arange(width)[None, :] < kept[:, None]] = ids
     return tokens, kept
 
 

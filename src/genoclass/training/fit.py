@@ -15,7 +15,7 @@ import lightning as L
 import numpy as np
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping
 from torch import nn
 
 from genoclass.data.loaders import FeatureSet, make_loader
@@ -90,6 +90,17 @@ class _HistoryAndBest(Callback):
         self.__dict__.update(state)
 
 
+class _LastCheckpoint(Callback):
+    """Saves ``last.ckpt`` after every epoch (validation included) so a run can resume."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(self.path)
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch so splits, initialisation and augmentation repeat."""
     L.seed_everything(seed, workers=True, verbose=False)
@@ -121,14 +132,15 @@ def fit_model(
         callbacks.append(progress)
     if settings.recipe == "early_stopping" and val is not None:
         callbacks.append(EarlyStopping("val_loss", patience=settings.patience, mode="min"))
-    if checkpoint_dir is not None:
-        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_last=True, save_top_k=0))
+    ckpt = checkpoint_dir / "last.ckpt" if checkpoint_dir is not None else None
+    if ckpt is not None:
+        callbacks.append(_LastCheckpoint(ckpt))
     trainer = L.Trainer(
         max_epochs=settings.epochs,
         accelerator="auto",
         devices=1,
         logger=False,
-        enable_checkpointing=checkpoint_dir is not None,
+        enable_checkpointing=False,
         enable_model_summary=False,
         enable_progress_bar=progress is not None and not isinstance(progress, EpochLines),
         gradient_clip_val=settings.grad_clip if settings.recipe == "onecycle" else None,
@@ -136,7 +148,6 @@ def fit_model(
         num_sanity_val_steps=0,
         deterministic=False,
     )
-    ckpt = checkpoint_dir / "last.ckpt" if checkpoint_dir is not None else None
     train_loader = make_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
     val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
     start = time.perf_counter()

@@ -48,7 +48,14 @@ def read_for_run(
     the run recorded in that split (matched by id)."""
     overrides = {k: v for k, v in columns.items() if v is not None}
     config = TrainConfig(
-        **{**run.config.to_dict(), "data": str(path), "test": None, "val": None, **overrides}
+        **{
+            **run.config.to_dict(),
+            "data": str(path),
+            "test": None,
+            "val": None,
+            "labels": None,  # the training labels table does not label new data
+            **overrides,
+        }
     )
     table = READERS[run.card.input["input_kind"]](config, labels_required=labels_required).table
     if split is not None:

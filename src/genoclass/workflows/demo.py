@@ -17,7 +17,7 @@ def run_demo(out: str | Path, *, seed: int = 42, overwrite: bool = False) -> Pat
     data_path = out / "data" / "demo_sequences.csv"
     data_path.parent.mkdir(parents=True, exist_ok=True)
     demo_sequences(seed=seed).to_csv(data_path, index=False)
-    print(f"demo data: {data_path} (2,000 x 200 nt; class 'motif' carries {DEMO_CONSENSUS})")
+    print(f"demo data: {data_path} (5,000 x 200 nt; class 'motif' carries {DEMO_CONSENSUS})")
     config = TrainConfig(
         data=str(data_path),
         model="fast_accurate_cnn",

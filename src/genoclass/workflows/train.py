@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from genoclass.config import TrainConfig
+from genoclass.data.expression_features import ExpressionFeaturizer
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.leakage import cross_split_duplicates, duplicate_groups
+from genoclass.data.loaders import SequenceFeatures
 from genoclass.data.splits import SPLITS, assign_splits
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import bootstrap_ci
@@ -23,6 +25,8 @@ from genoclass.models import ModelSpec, get_spec
 from genoclass.models.heads import balanced_class_weights
 from genoclass.models.serialize import ModelCard, build_model, save_model
 from genoclass.reporting.run_report import write_run_report
+from genoclass.sequence.augment import augmenter_from_settings
+from genoclass.sequence.kmers import KmerFeaturizer
 from genoclass.training.fit import (
     FitSettings,
     count_parameters,
@@ -37,6 +41,8 @@ from genoclass.workflows.rundir import CHECKPOINTS, staged_directory, write_json
 FEATURIZER_FACTORIES: dict[str, Callable[[ModelSpec, TrainConfig], Featurizer]] = {
     "tokens": lambda spec, c: SequenceFeaturizer("tokens", c.max_len, c.crop, spec.fixed_length),
     "onehot": lambda spec, c: SequenceFeaturizer("onehot", c.max_len, c.crop, spec.fixed_length),
+    "kmer": lambda spec, c: KmerFeaturizer(spec.hparams(c.model_params)["k"]),
+    "expression": lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
 }
 
 DEDUP_MODES = ("none", "exact", "rc")
@@ -79,7 +85,7 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
         table,
         test_size=config.test_size,
         val_size=config.val_size,
-        seed=config.seed,
+        seed=config.seed if config.split_seed is None else config.split_seed,
         groups=groups,
     ).to_numpy()
     classes = sorted(table["label"].unique())
@@ -93,7 +99,15 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
         rows = (table["split"] == split).to_numpy()
         if rows.any():
             features[split] = featurizer.transform(table[rows], y[rows])
+    augment = augmenter_from_settings(config.augment)
+    if augment is not None:  # training rows only; validation and test stay untouched
+        if not isinstance(features["train"], SequenceFeatures):
+            raise InputError(f"augmentation needs a sequence model, not {spec.name!r}")
+        features["train"] = replace(features["train"], augment=augment, seed=config.seed)
     info = dict(data.info)
+    describe = getattr(featurizer, "summary", None)  # featurizers may report what fitting did
+    if describe is not None:
+        info.update(describe())
     info["dedup"] = config.dedup
     info["class_counts"] = {
         s: table.loc[table["split"] == s, "label"].value_counts().sort_index().to_dict()
@@ -115,14 +129,21 @@ def split_metrics(
 
 
 def run_training(
-    config: TrainConfig, *, resume: bool = False, overwrite: bool = False, progress: bool = True
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    data: LabelledData | None = None,
 ) -> Path:
-    """Train ``config.model`` on ``config.data`` and write the run directory ``config.out``."""
+    """Train ``config.model`` on ``config.data`` and write the run directory ``config.out``;
+    ``data`` (already read, e.g. one cross-validation fold with its splits) skips reading."""
     if not config.out:
         raise InputError("--out is required")
     spec = get_spec(config.model)
     hparams = spec.hparams(config.model_params)
-    data = READERS[spec.input_kind](config)
+    if data is None:
+        data = READERS[spec.input_kind](config)
     prep = prepare(config, spec, data)
     counts = {s: len(f) for s, f in prep.features.items()}
     if "test" not in counts:
@@ -146,6 +167,7 @@ def run_training(
         input_length=prep.featurizer.input_length,
         input=prep.featurizer.state(),
         training_data={"fingerprint": fingerprint(train_table), "n": len(train_table)},
+        extra=_window_extra(config, spec),
     )
     out = Path(config.out)
     with staged_directory(out, overwrite=overwrite, resume=resume) as stage:
@@ -180,7 +202,11 @@ def run_training(
             "classes": prep.classes,
             "model": spec.name,
         }
-        proba = {s: predict_any(model, prep.features[s]) for s in ("test", "val") if s in counts}
+        start = time.perf_counter()
+        proba = {"test": predict_any(model, prep.features["test"])}
+        inference_seconds = time.perf_counter() - start
+        if "val" in counts:
+            proba["val"] = predict_any(model, prep.features["val"])
         for split, p in proba.items():
             metrics[split] = split_metrics(
                 prep.features[split].y, p, prep.classes, seed=config.seed, with_ci=split == "test"
@@ -193,6 +219,8 @@ def run_training(
             epochs_run=epochs_run,
             best_epoch=best_epoch,
             train_seconds=round(seconds, 3),
+            # model time on the encoded test rows (reading and tokenising excluded)
+            inference_seq_per_s=round(counts["test"] / max(inference_seconds, 1e-9), 1),
             params=count_parameters(model),
             data=prep.info,
         )
@@ -208,6 +236,16 @@ def run_training(
             history.to_csv(stage / "history.csv", index=False)
         write_run_report(stage)
     return out
+
+
+def _window_extra(config: TrainConfig, spec: ModelSpec) -> dict[str, Any]:
+    """``{"window": {"size", "stride"}}`` when a neural model is applied to windows."""
+    if not config.window:
+        return {}
+    if spec.family != "neural" or spec.input_kind not in ("tokens", "onehot"):
+        raise InputError(f"--window needs a neural sequence model, not {spec.name!r}")
+    stride = config.window_stride or max(config.window // 2, 1)
+    return {"window": {"size": int(config.window), "stride": int(stride)}}
 
 
 def _fit_settings(config: TrainConfig, progress: bool) -> FitSettings:

@@ -1,0 +1,148 @@
+"""Classical k-mer baselines: multinomial naive Bayes and logistic regression on k-mer counts.
+
+Both read the sparse count matrix of ``sequence.kmers.KmerFeaturizer`` and keep their
+parameters as plain arrays (saved as safetensors + JSON, never pickle).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, softmax
+from sklearn.linear_model import LogisticRegression
+
+from genoclass.models.registry import register
+
+
+def _class_indicator(y: np.ndarray, n_classes: int, weight: np.ndarray | None) -> sp.csr_matrix:
+    """Sparse (n, C) one-hot of ``y`` scaled by the sample weights."""
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
+    return sp.csr_matrix((w, (np.arange(len(y)), y)), shape=(len(y), n_classes))
+
+
+class KmerNaiveBayes:
+    """Multinomial naive Bayes over the k-mers seen in training, Lidstone smoothing ``alpha``.
+
+    The vocabulary is the set of k-mers counted at least once in the training rows, as in a
+    CountVectorizer fitted on training text; k-mers outside it are ignored at prediction.
+    """
+
+    def __init__(self, n_classes: int, k: int = 9, alpha: float = 0.1) -> None:
+        self.n_classes, self.k, self.alpha = n_classes, k, alpha
+        self.vocabulary = np.zeros(0, dtype=np.int64)
+        self.feature_log_prob = np.zeros((n_classes, 0))
+        self.class_log_prior = np.zeros(n_classes)
+
+    def fit(
+        self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> KmerNaiveBayes:
+        """Estimate per-class k-mer frequencies and class priors from training counts."""
+        x = sp.csr_matrix(x)
+        self.vocabulary = np.flatnonzero(np.asarray(x.sum(axis=0)).ravel() > 0)
+        onehot = _class_indicator(y, self.n_classes, sample_weight)
+        counts = np.asarray((onehot.T @ x[:, self.vocabulary]).todense(), dtype=np.float64)
+        smoothed = counts + self.alpha
+        self.feature_log_prob = np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True))
+        class_weight = np.asarray(onehot.sum(axis=0)).ravel()
+        with np.errstate(divide="ignore"):  # a class absent from training gets prior 0
+            self.class_log_prior = np.log(class_weight / class_weight.sum())
+        return self
+
+    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+        """(n, C) posterior class probabilities."""
+        joint = sp.csr_matrix(x)[:, self.vocabulary] @ self.feature_log_prob.T
+        return softmax(np.asarray(joint) + self.class_log_prior, axis=1)
+
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays and JSON metadata that fully describe the fitted model."""
+        arrays = {
+            "vocabulary": self.vocabulary,
+            "feature_log_prob": self.feature_log_prob,
+            "class_log_prior": self.class_log_prior,
+        }
+        return arrays, {"alpha": self.alpha, "k": self.k}
+
+    def set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Restore the model from ``get_state``'s output."""
+        self.vocabulary = arrays["vocabulary"]
+        self.feature_log_prob = arrays["feature_log_prob"]
+        self.class_log_prior = arrays["class_log_prior"]
+
+
+class KmerLogistic:
+    """L2 logistic regression on k-mer frequencies (counts / total, scaled to unit variance)."""
+
+    def __init__(self, n_classes: int, k: int = 6, C: float = 1.0, max_iter: int = 1000) -> None:  # noqa: N803 - scikit-learn's name
+        self.n_classes, self.k, self.C, self.max_iter = n_classes, k, C, max_iter
+        self.scale = np.ones(4**k)
+        self.coef = np.zeros((n_classes, 4**k))
+        self.intercept = np.zeros(n_classes)
+
+    def _frequencies(self, x: sp.csr_matrix) -> sp.csr_matrix:
+        """Row-normalised counts divided by the training scale (sparse, no centring)."""
+        x = sp.csr_matrix(x, dtype=np.float64)
+        totals = np.maximum(np.asarray(x.sum(axis=1)).ravel(), 1.0)
+        return sp.diags(1.0 / totals) @ x @ sp.diags(1.0 / self.scale)
+
+    def fit(
+        self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> KmerLogistic:
+        """Fit the scale on training frequencies, then the logistic regression."""
+        self.scale = np.ones(x.shape[1])
+        freq = self._frequencies(x)
+        mean = np.asarray(freq.mean(axis=0)).ravel()
+        var = np.asarray(freq.multiply(freq).mean(axis=0)).ravel() - mean**2
+        sd = np.sqrt(np.maximum(var, 0.0))
+        self.scale = np.where(sd > 0, sd, 1.0)
+        lr = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        lr.fit(self._frequencies(x), y, sample_weight=sample_weight)
+        if self.n_classes == 2:
+            self.coef, self.intercept = lr.coef_, lr.intercept_
+        else:  # classes missing from training keep a -inf-like intercept
+            self.coef = np.zeros((self.n_classes, x.shape[1]))
+            self.intercept = np.full(self.n_classes, -1e9)
+            self.coef[lr.classes_], self.intercept[lr.classes_] = lr.coef_, lr.intercept_
+        return self
+
+    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+        """(n, C) class probabilities."""
+        logits = np.asarray(self._frequencies(x) @ self.coef.T) + self.intercept
+        if self.n_classes == 2:
+            p = expit(logits[:, 0])
+            return np.column_stack([1 - p, p])
+        return softmax(logits, axis=1)
+
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays and JSON metadata that fully describe the fitted model."""
+        arrays = {"scale": self.scale, "coef": self.coef, "intercept": self.intercept}
+        return arrays, {"C": self.C, "k": self.k}
+
+    def set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Restore the model from ``get_state``'s output."""
+        self.scale, self.coef, self.intercept = arrays["scale"], arrays["coef"], arrays["intercept"]
+
+
+@register(
+    "kmer_nb",
+    "Multinomial naive Bayes, alpha 0.1, on 4-word n-grams of overlapping 6-mer words (= 9-mers)",
+    family="classical",
+    input_kind="kmer",
+    defaults={"k": 9, "alpha": 0.1},
+)
+def build_kmer_nb(n_classes: int, **hp: Any) -> KmerNaiveBayes:
+    """Build the k-mer naive Bayes baseline."""
+    return KmerNaiveBayes(n_classes, **hp)
+
+
+@register(
+    "kmer_lr",
+    "Logistic regression (L2, C=1) on standardised overlapping 6-mer frequencies",
+    family="classical",
+    input_kind="kmer",
+    defaults={"k": 6, "C": 1.0, "max_iter": 1000},
+)
+def build_kmer_lr(n_classes: int, **hp: Any) -> KmerLogistic:
+    """Build the k-mer logistic-regression baseline."""
+    return KmerLogistic(n_classes, **hp)

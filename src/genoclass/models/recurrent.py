@@ -1,0 +1,91 @@
+"""Study S1's recurrent models (LSTM, GRU, BiLSTM) and CNN-recurrent hybrids, one-hot input.
+
+Sequences are packed with their true lengths, so padding is never read as sequence: a
+sequence padded further gets exactly the same prediction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from genoclass.models.registry import register
+
+CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class RecurrentClassifier(nn.Module):
+    """Optional Conv + ReLU + MaxPool front end, then an (optionally bidirectional) LSTM or
+    GRU whose final hidden state(s) feed a linear head."""
+
+    def __init__(
+        self,
+        n_outputs: int,
+        input_length: int,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        hidden: int = 64,
+        conv_channels: int = 0,
+        conv_kernel: int = 9,
+        pool: int = 4,
+        dropout: float = 0.3,
+    ) -> None:
+        super().__init__()
+        self.pool = pool if conv_channels else 1
+        self.front = (
+            nn.Sequential(
+                nn.Conv1d(4, conv_channels, conv_kernel, padding=conv_kernel // 2),
+                nn.ReLU(),
+                nn.MaxPool1d(pool),
+            )
+            if conv_channels
+            else nn.Identity()
+        )
+        self.rnn = CELLS[cell](
+            conv_channels or 4, hidden, batch_first=True, bidirectional=bidirectional
+        )
+        self.head = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(hidden * (2 if bidirectional else 1), n_outputs)
+        )
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if lengths is None:
+            lengths = torch.full((x.shape[0],), x.shape[-1], dtype=torch.long)
+        if x.shape[-1] < self.pool:
+            x = nn.functional.pad(x, (0, self.pool - x.shape[-1]))
+        h = self.front(x).transpose(1, 2)
+        # only pooling windows that lie inside the sequence count as steps
+        steps = torch.div(lengths.cpu(), self.pool, rounding_mode="floor").clamp(1, h.shape[1])
+        packed = pack_padded_sequence(h, steps, batch_first=True, enforce_sorted=False)
+        _, state = self.rnn(packed)
+        final = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c)
+        return self.head(torch.cat(list(final), dim=-1))
+
+
+#: registered name -> (cell, bidirectional, conv front end, description)
+VARIANTS: dict[str, tuple[str, bool, bool, str]] = {
+    "lstm": ("lstm", False, False, "S1 LSTM (64 units) over one-hot bases, packed lengths"),
+    "gru": ("gru", False, False, "S1 GRU (64 units) over one-hot bases, packed lengths"),
+    "bilstm": ("lstm", True, False, "S1 bidirectional LSTM (2x64) over one-hot bases"),
+    "cnn_lstm": ("lstm", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then LSTM 64"),
+    "cnn_gru": ("gru", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then GRU 64"),
+    "cnn_bilstm": ("lstm", True, True, "S1 hybrid: conv 64 k9 + max-pool 4, then BiLSTM 2x64"),
+}
+
+
+def _register_variant(name: str, cell: str, bidirectional: bool, conv: bool, text: str) -> None:
+    """Register one recurrent variant under ``name``."""
+    defaults = {"hidden": 64, "dropout": 0.3}
+    if conv:
+        defaults.update(conv_channels=64, conv_kernel=9, pool=4)
+
+    def build(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
+        return RecurrentClassifier(n_outputs, input_length, cell, bidirectional, **hp)
+
+    build.__doc__ = f"Build the {name} model."
+    register(name, text, input_kind="onehot", defaults=defaults)(build)
+
+
+for _name, _variant in VARIANTS.items():
+    _register_variant(_name, *_variant)

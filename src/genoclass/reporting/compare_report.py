@@ -1,0 +1,113 @@
+"""The self-contained comparison.html (and comparison.png) of a ``compare`` directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from genoclass.errors import InputError
+from genoclass.reporting.html import (
+    Section,
+    escape,
+    format_value,
+    image_html,
+    pre_html,
+    render_page,
+    table_html,
+    text_html,
+)
+from genoclass.reporting.plots import figure_to_data_uri, plot_bars_with_error
+
+
+def mean_sd_table(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """One row per model with ``mean ± sd`` strings for each of ``columns``."""
+    table = pd.DataFrame({"model": summary["model"], "runs": summary["n"]})
+    for col in columns:
+        mean, sd = summary[f"{col}_mean"], summary[f"{col}_sd"]
+        table[col] = [
+            f"{format_value(m)} ± {format_value(s)}" if pd.notna(s) else format_value(m)
+            for m, s in zip(mean, sd, strict=True)
+        ]
+    return table
+
+
+def write_compare_report(out: Path) -> Path:
+    """Build ``out/comparison.html`` and ``out/comparison.png`` (bar plot, mean ± sd of the
+    comparison metric over seeds) from ``out/comparison.json`` and return the HTML path."""
+    out = Path(out)
+    path = out / "comparison.json"
+    if not path.is_file():
+        raise InputError("not a compare directory: comparison.json is missing", path=out)
+    result = json.loads(path.read_text(encoding="utf-8"))
+    runs = pd.DataFrame(result["runs"])
+    summary = pd.DataFrame(result["summary"])
+    metric = result["metric"]
+    fig = plot_bars_with_error(runs, metric, title=f"test {metric} (mean ± sd over seeds)")
+    fig.savefig(out / "comparison.png", dpi=100)
+    columns = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
+    sections = [
+        Section("Summary", _summary_html(result)),
+        Section("Models (mean ± sd over seeds)", table_html(mean_sd_table(summary, columns))),
+        Section(f"Test {metric}", image_html(figure_to_data_uri(fig), f"{metric} by model")),
+        Section("Paired tests: best model vs each other", _tests_html(result)),
+        Section("Runs", table_html(runs) + _run_links(result)),
+        Section("How metrics are computed", table_html(_notes(result))),
+        Section("Protocol", pre_html(json.dumps(result["protocol"], indent=2))),
+    ]
+    page = render_page("genoclass model comparison", sections, subtitle=str(out.name))
+    return _write_atomic(out / "comparison.html", page)
+
+
+def _summary_html(result: dict) -> str:
+    protocol = result["protocol"]
+    lines = [
+        f"Models: {', '.join(protocol['models'])}; seeds: {protocol['seeds']} "
+        f"({protocol['splits']}).",
+        f"Best by mean test {result['metric']}: {result['best_model']}.",
+        "Every (model, seed) pair used the same split: "
+        + ("yes." if result.get("splits_identical") else "NO - check the run directories."),
+    ]
+    return "".join(text_html(line) for line in lines)
+
+
+def _tests_html(result: dict) -> str:
+    rows = [
+        {
+            "best": result["best_model"],
+            "other": name,
+            "pairs": test["n"],
+            "mean difference": test["mean_diff"],
+            "sd difference": test["sd_diff"],
+            "paired t p-value": test["t_pvalue"],
+            "Wilcoxon p-value": test["wilcoxon_pvalue"],
+        }
+        for name, test in result["paired_tests"].items()
+    ]
+    if not rows:
+        return text_html("Only one model: nothing to test.", muted=True)
+    return text_html(result["test_choice"]) + table_html(rows)
+
+
+def _run_links(result: dict) -> str:
+    links = [
+        f'<a href="runs/{escape(r["model"])}/seed{escape(r["seed"])}/report.html">'
+        f"{escape(r['model'])} seed {escape(r['seed'])}</a>"
+        for r in result["runs"]
+    ]
+    return f"<p>Run reports: {' · '.join(links)}</p>"
+
+
+def _notes(result: dict) -> list[dict[str, str]]:
+    return [{"metric": k, "definition": v} for k, v in result["averaging"].items()]
+
+
+def _write_atomic(target: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, target)
+    return target

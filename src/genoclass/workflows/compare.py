@@ -1,0 +1,172 @@
+"""The ``compare`` job: train several models over several seeds on identical splits, then
+tabulate mean ± sd, test the best model against each other one and write a report.
+
+Every (model, seed) is an ordinary run directory under ``OUT/runs/<model>/seed<seed>``
+written by ``run_training``; a finished one is skipped, so an interrupted compare resumes
+where it stopped (an unfinished run continues from its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from genoclass.config import TrainConfig
+from genoclass.errors import InputError
+from genoclass.evaluation.metrics import AVERAGING_NOTES
+from genoclass.evaluation.stats import paired_test, summarize_runs
+from genoclass.models import get_spec
+from genoclass.reporting.compare_report import write_compare_report
+from genoclass.workflows.apply import evaluate_run
+from genoclass.workflows.rundir import write_json
+from genoclass.workflows.train import run_training
+
+#: test-set metrics tabulated per model (metrics.json "test" block)
+METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "mcc", "roc_auc")
+#: run facts tabulated per model (top level of metrics.json)
+FACTS = ("params", "train_seconds", "inference_seq_per_s", "epochs_run")
+TEST_CHOICE = (
+    "Paired t-test on the per-seed differences (best minus other): runs of two models with "
+    "the same seed share their split and initialisation seed, so pairing removes the "
+    "split-to-split variation; with six or more seeds a Wilcoxon signed-rank test is added "
+    "as a distribution-free check. With three seeds only large, consistent differences "
+    "reach p < 0.05."
+)
+
+
+def run_dir_of(out: Path, model: str, seed: int) -> Path:
+    """Run directory of one (model, seed) inside a compare directory."""
+    return out / "runs" / model / f"seed{seed}"
+
+
+def run_compare(
+    base: TrainConfig,
+    models: list[str],
+    seeds: int,
+    out: str | Path,
+    *,
+    metric: str = "accuracy",
+    cross: list[str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train every model for seeds ``base.seed .. base.seed + seeds - 1`` and write
+    ``comparison.csv``, ``comparison.json``, ``runs.csv``, ``comparison.png`` and
+    ``comparison.html`` into ``out``.
+
+    For a given seed every model gets the same split (seeded by ``base.split_seed`` when
+    set, else by the seed, so the split also varies across seeds). ``cross`` files are
+    scored by every trained run (e.g. a human-trained model on chimp data).
+    """
+    out = Path(out)
+    if seeds < 1 or not models:
+        raise InputError("compare needs at least one model and one seed")
+    if metric not in METRICS:
+        raise InputError(f"unknown comparison metric {metric!r}; use one of {METRICS}")
+    for name in models:
+        get_spec(name)  # fail before training anything when a name is wrong
+    seed_list = [base.seed + j for j in range(seeds)]
+    for i, name in enumerate(models, 1):
+        for j, seed in enumerate(seed_list, 1):
+            run_dir = run_dir_of(out, name, seed)
+            step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
+            if (run_dir / "metrics.json").exists():
+                print(f"{step}: finished earlier, skipped", flush=True)
+            else:
+                print(f"{step}: training", flush=True)
+                config = replace(base, model=name, seed=seed, out=str(run_dir))
+                run_training(config, resume=True, progress=progress)
+            for path in cross or []:
+                _cross_score(out, name, seed, path)
+    runs = collect_runs(out, models, seed_list, cross or [])
+    result = summarize(runs, metric, cross or [])
+    result["protocol"] = {
+        "config": {k: v for k, v in base.to_dict().items() if k not in ("model", "seed", "out")},
+        "models": models,
+        "seeds": seed_list,
+        "split_seed": base.split_seed,
+        "splits": "per seed, identical for every model"
+        if base.split_seed is None
+        else "one split for every model and seed",
+        "cross_data": cross or [],
+    }
+    result["splits_identical"] = _splits_identical(out, models, seed_list)
+    runs.to_csv(out / "runs.csv", index=False)
+    pd.DataFrame(result["summary"]).to_csv(out / "comparison.csv", index=False)
+    write_json(out / "comparison.json", result)
+    write_compare_report(out)
+    return out
+
+
+def _cross_score(out: Path, model: str, seed: int, path: str) -> dict[str, Any]:
+    """Metrics of one run on another labelled file, cached under ``out/cross``."""
+    target = out / "cross" / model / f"seed{seed}" / f"{Path(path).name}.json"
+    if target.exists():
+        return json.loads(target.read_text())
+    result = evaluate_run(run_dir_of(out, model, seed), path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_json(target, result)
+    return result
+
+
+def collect_runs(out: Path, models: list[str], seeds: list[int], cross: list[str]) -> pd.DataFrame:
+    """One row per (model, seed): test metrics, run facts and cross-data accuracy/MCC."""
+    rows = []
+    for name in models:
+        for seed in seeds:
+            metrics = json.loads((run_dir_of(out, name, seed) / "metrics.json").read_text())
+            row: dict[str, Any] = {"model": name, "seed": seed}
+            row.update({m: metrics["test"].get(m) for m in METRICS})
+            row.update({f: metrics.get(f) for f in FACTS})
+            for path in cross:
+                scored = _cross_score(out, name, seed, path)["metrics"]
+                row[f"accuracy@{Path(path).name}"] = scored["accuracy"]
+                row[f"mcc@{Path(path).name}"] = scored["mcc"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarize(runs: pd.DataFrame, metric: str, cross: list[str]) -> dict[str, Any]:
+    """Mean ± sd per model, the best model by ``metric`` and paired tests (``TEST_CHOICE``)
+    of the best model against each other one."""
+    columns = [*METRICS, *FACTS] + [
+        f"{m}@{Path(p).name}" for p in cross for m in ("accuracy", "mcc")
+    ]
+    numeric = runs.astype({c: float for c in columns})
+    summary = summarize_runs(numeric, columns)
+    best = str(summary.sort_values(f"{metric}_mean", ascending=False)["model"].iloc[0])
+    scores = numeric.pivot(index="seed", columns="model", values=metric)
+    tests = {
+        name: paired_test(scores[best].to_numpy(), scores[name].to_numpy())
+        for name in summary["model"]
+        if name != best
+    }
+    return {
+        "metric": metric,
+        "best_model": best,
+        "summary": summary.to_dict(orient="records"),
+        "runs": runs.to_dict(orient="records"),
+        "paired_tests": tests,
+        "test_choice": TEST_CHOICE,
+        "averaging": {m: AVERAGING_NOTES[m] for m in METRICS if m in AVERAGING_NOTES},
+    }
+
+
+def _splits_identical(out: Path, models: list[str], seeds: list[int]) -> bool:
+    """True when, for every seed, all models recorded the same split of the same rows."""
+    for seed in seeds:
+        digests = {
+            hashlib.sha256(
+                pd.read_parquet(run_dir_of(out, name, seed) / "splits.parquet")
+                .to_csv(index=False)
+                .encode()
+            ).hexdigest()
+            for name in models
+        }
+        if len(digests) > 1:
+            return False
+    return True

@@ -1,0 +1,323 @@
+"""The ``explain`` job: attributions, motifs (sequences) or biomarkers (expression) of a run.
+
+Outputs in the explain directory (default ``RUN_DIR/explain``): ``attributions.npz``,
+``motifs.csv`` and ``motifs.npz`` (``pwm_<motif>`` / ``cwm_<motif>``, (4, width), rows
+A C G T) for sequence models, ``biomarkers.csv`` for expression models, and the
+self-contained ``explain.html``; the run's report links to it when it lies in the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from genoclass.data.featurize import featurizer_from_state
+from genoclass.errors import InputError
+from genoclass.interpret.attributions import METHODS, attribute, onehot_model
+from genoclass.interpret.biomarkers import (
+    biomarker_table,
+    bootstrap_scores,
+    class_means,
+    classical_importance,
+    correct_rows,
+    impurity_importance,
+    sample_attributions,
+    top_k_frequency,
+)
+from genoclass.interpret.motifs import (
+    build_motifs,
+    information_content,
+    jaspar_motifs,
+    match_motifs,
+)
+from genoclass.interpret.seqlets import extract_seqlets
+from genoclass.reporting.explain_report import ExplainPage, write_explain_report
+from genoclass.reporting.logos import plot_gene_bars, plot_logo, plot_profiles, plot_pwm_logo
+from genoclass.reporting.run_report import write_run_report
+from genoclass.sequence.encoding import one_hot
+from genoclass.training.fit import predict_any
+from genoclass.workflows.apply import LoadedRun, label_indices, load_run, read_for_run
+from genoclass.workflows.rundir import staged_directory
+
+SEQUENCE_NOTES = [
+    "Attributions explain each sequence for its own (true, correctly predicted) class: "
+    "saliency = |gradient|, input_x_gradient, integrated_gradients (32 steps from an "
+    "all-zero one-hot baseline), deeplift (captum, zero baseline), ism = in-silico "
+    "saturation mutagenesis (mutant minus reference score, centred over the four bases).",
+    "Seqlets are the 10-nt windows with the largest summed contribution of the observed "
+    "bases (above the 95th percentile of all windows); they are clustered into motifs whose "
+    "PWMs are matched to JASPAR CORE vertebrates (local pyjaspar database) with Tomtom "
+    "(memelite). E-value = p-value x number of JASPAR matrices; pearson_r = mean column-wise "
+    "Pearson correlation at the best alignment.",
+]
+EXPRESSION_NOTES = [
+    "Neural models: a gene's score for a class is its attribution (integrated gradients by "
+    "default, from the all-zero input, i.e. the training mean of standardised data) "
+    "averaged over the correctly classified samples of that class. Classical models: the "
+    "drop in the true-class probability when the gene is permuted (for forests over the "
+    "200 genes of highest impurity importance), averaged the same way.",
+    "direction / log2_fold_change: class versus all other samples, on log2(x + 1) of the "
+    "input values (on the values themselves when they are already on a log scale). "
+    "stability: fraction of 20 bootstrap resamples of the samples in which the gene stays "
+    "in the class's top list.",
+]
+
+
+@dataclass
+class ExplainOptions:
+    """Choices of ``genoclass explain``: methods, classes and how many samples to use."""
+
+    methods: list[str] = field(default_factory=lambda: ["integrated_gradients"])
+    classes: list[str] | None = None
+    split: str | None = None
+    max_examples: int = 200  # sequences per class (expression models use every sample)
+    top_genes: int = 20
+    n_logos: int = 3
+    seqlet_width: int = 10
+    seed: int = 0
+
+
+def run_explain(
+    run_dir: str | Path,
+    data: str | Path,
+    out: str | Path | None = None,
+    options: ExplainOptions | None = None,
+    **columns: str | None,
+) -> Path:
+    """Explain the run's model on labelled ``data`` and write the explain directory ``out``
+    (default ``RUN_DIR/explain``); returns its path."""
+    options = options or ExplainOptions()
+    run = load_run(run_dir)
+    unknown = sorted(set(options.methods) - set(METHODS))
+    if unknown:
+        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
+    kind = run.card.input.get("input_kind")
+    if kind not in EXPLAINERS:
+        raise InputError(f"explain supports sequence and expression models, not {kind!r} input")
+    table = read_for_run(run, data, split=options.split, labels_required=True, **columns)
+    y = label_indices(table, run.card.classes, data)
+    targets = chosen_classes(run.card.classes, options.classes)
+    out = Path(out) if out else run.directory / "explain"
+    with staged_directory(out, overwrite=True) as stage:
+        page = EXPLAINERS[kind](run, table, y, targets, options, stage)
+        write_explain_report(page, stage, run.directory / "report.html")
+    if out.resolve().parent == run.directory.resolve():
+        write_run_report(run.directory)
+    return out
+
+
+def chosen_classes(classes: list[str], wanted: list[str] | None) -> list[int]:
+    """Indices of the classes to explain (all when ``wanted`` is None)."""
+    if wanted is None:
+        return list(range(len(classes)))
+    missing = [c for c in wanted if c not in classes]
+    if missing:
+        raise InputError(f"class(es) {missing} not among the model's classes {classes}")
+    return [classes.index(c) for c in wanted]
+
+
+def pick_examples(
+    y: np.ndarray, correct: np.ndarray, targets: list[int], limit: int, seed: int
+) -> np.ndarray:
+    """Up to ``limit`` correctly classified rows of each target class, drawn at random."""
+    rng = np.random.default_rng(seed)
+    picked = [np.sort(rng.permutation(np.flatnonzero(correct & (y == c)))[:limit]) for c in targets]
+    return np.concatenate(picked) if picked else np.zeros(0, dtype=int)
+
+
+def onehot_batch(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The one-hot (B, 4, L) form of a sequence batch of tokens or one-hot."""
+    x = batch["x"]
+    return torch.from_numpy(one_hot(x.numpy().astype(np.uint8))) if x.dim() == 2 else x
+
+
+def explain_sequences(
+    run: LoadedRun,
+    table: pd.DataFrame,
+    y: np.ndarray,
+    targets: list[int],
+    options: ExplainOptions,
+    out: Path,
+) -> ExplainPage:
+    """Attributions, class profiles, logos and JASPAR-matched motifs of a sequence model."""
+    features = featurizer_from_state(run.card.input).transform(table, y)
+    correct = correct_rows(predict_any(run.model, features), y)
+    rows = pick_examples(y, correct, targets, options.max_examples, options.seed)
+    if len(rows) == 0:
+        raise InputError("no correctly classified sequences of the chosen classes to explain")
+    batch = features.batch(rows)
+    x, lengths, target = onehot_batch(batch), batch["lengths"], torch.from_numpy(y[rows])
+    model = onehot_model(run.model)
+    attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in options.methods}
+    np.savez_compressed(
+        out / "attributions.npz",
+        id=table["id"].to_numpy()[rows].astype(str),
+        target=y[rows],
+        onehot=x.numpy(),
+        lengths=lengths.numpy(),
+        **attributions,
+    )
+    contributions = attributions[options.methods[0]] * x.numpy()
+    motifs = learn_motifs(
+        x.numpy(), contributions, lengths.numpy(), y[rows], targets, run, options.seqlet_width
+    )
+    motifs.drop(columns=["pwm", "cwm"]).to_csv(out / "motifs.csv", index=False)
+    np.savez_compressed(
+        out / "motifs.npz",
+        **{
+            f"{kind}_{row.motif}": getattr(row, kind)
+            for row in motifs.itertuples()
+            for kind in ("pwm", "cwm")
+        },
+    )
+    return sequence_page(run, contributions, y[rows], targets, motifs, options)
+
+
+def learn_motifs(
+    onehot: np.ndarray,
+    contributions: np.ndarray,
+    lengths: np.ndarray,
+    target: np.ndarray,
+    targets: list[int],
+    run: LoadedRun,
+    width: int,
+) -> pd.DataFrame:
+    """Motifs per explained class with their statistics and best JASPAR matches (the PWM
+    and CWM ride along in object columns for the plots)."""
+    records = []
+    for c in targets:
+        chosen = target == c
+        scores = contributions[chosen].sum(1)
+        seqlets = extract_seqlets(scores, lengths[chosen], width=width)
+        for k, motif in enumerate(build_motifs(onehot[chosen], contributions[chosen], seqlets)):
+            records.append(
+                {
+                    "class": run.card.classes[c],
+                    "motif": f"{run.card.classes[c]}_{k + 1}",
+                    "n_seqlets": motif.n_seqlets,
+                    "n_sequences": int(seqlets.loc[motif.members, "example"].nunique()),
+                    "width": motif.pwm.shape[1],
+                    "consensus": motif.consensus,
+                    "information_bits": round(float(information_content(motif.pwm).sum()), 3),
+                    "mean_contribution": float(motif.cwm.sum()),
+                    "pwm": motif.pwm,
+                    "cwm": motif.cwm,
+                }
+            )
+    motifs = pd.DataFrame(records)
+    if motifs.empty:
+        return pd.DataFrame(columns=["class", "motif", "pwm", "cwm"])
+    matches = match_motifs(list(motifs["pwm"]), jaspar_motifs())
+    return pd.concat([motifs, matches], axis=1)
+
+
+def sequence_page(
+    run: LoadedRun,
+    contributions: np.ndarray,
+    target: np.ndarray,
+    targets: list[int],
+    motifs: pd.DataFrame,
+    options: ExplainOptions,
+) -> ExplainPage:
+    """The explain.html content of a sequence model."""
+    classes = run.card.classes
+    scores = contributions.sum(1)
+    profiles = {classes[c]: scores[target == c].mean(0) for c in targets}
+    logos = []
+    for c in targets:
+        chosen = np.flatnonzero(target == c)
+        for i in chosen[np.argsort(-scores[chosen].max(1))][: options.n_logos]:
+            start = max(int(scores[i].argmax()) - 25, 0)
+            title = f"{classes[c]}: positions {start}-{start + 50} of an explained sequence"
+            logos.append((title, plot_logo(contributions[i][:, start : start + 50], title)))
+    motif_figures = []
+    for row in motifs.itertuples():
+        title = f"{row.motif} ~ {row.jaspar_name} ({row.jaspar_id})"
+        motif_figures.append((row.motif, plot_pwm_logo(row.pwm, title)))
+        motif_figures.append((row.motif, plot_logo(row.cwm, f"{row.motif} contributions")))
+    return ExplainPage(
+        title=f"genoclass explain: {run.card.name}",
+        summary={
+            "model": run.card.name,
+            "run": str(run.directory),
+            "methods": ", ".join(options.methods),
+            "sequences explained": len(target),
+            "motifs found": len(motifs),
+        },
+        tables={"Motifs and JASPAR matches": motifs.drop(columns=["pwm", "cwm"])},
+        figures={
+            "Mean attribution profile per class": [
+                ("profiles", plot_profiles(profiles, options.methods[0]))
+            ],
+            "Attribution logos (strongest sequences)": logos,
+            "Motif logos (PWM in bits, CWM)": motif_figures,
+        },
+        notes=SEQUENCE_NOTES,
+    )
+
+
+def explain_expression(
+    run: LoadedRun,
+    table: pd.DataFrame,
+    y: np.ndarray,
+    targets: list[int],
+    options: ExplainOptions,
+    out: Path,
+) -> ExplainPage:
+    """Per-class gene importance, biomarker table and bar plots of an expression model."""
+    featurizer = featurizer_from_state(run.card.input)
+    features = featurizer.transform(table, y)
+    genes = list(featurizer.pipeline.genes_out)
+    values = table.reindex(columns=genes).to_numpy(dtype=np.float64)
+    values = np.where(np.isnan(values), features.x, values)
+    correct = correct_rows(predict_any(run.model, features), y)
+    if isinstance(run.model, nn.Module):
+        x = torch.from_numpy(features.x)
+        arrays = {m: sample_attributions(run.model, x, y, m) for m in options.methods}
+        method = options.methods[0]
+    else:
+        arrays = {"permutation": classical_importance(run.model, features.x, y, seed=options.seed)}
+        method = "permutation"
+    np.savez_compressed(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
+    n = len(run.card.classes)
+    scores = class_means(arrays[method], y, n, correct)
+    stability = top_k_frequency(bootstrap_scores(arrays[method], y, correct, n), options.top_genes)
+    markers = biomarker_table(
+        scores, values, y, run.card.classes, genes, top=options.top_genes, stability=stability
+    )
+    markers = markers[markers["class"].isin([run.card.classes[c] for c in targets])]
+    if not isinstance(run.model, nn.Module) and hasattr(run.model, "feature_importances"):
+        impurity = dict(zip(genes, impurity_importance(run.model), strict=True))
+        markers = markers.assign(impurity_importance=markers["gene"].map(impurity))
+    markers.to_csv(out / "biomarkers.csv", index=False)
+    bars = [
+        (name, plot_gene_bars(group, f"{name}: top {options.top_genes} genes"))
+        for name, group in markers.groupby("class", sort=False)
+    ]
+    return ExplainPage(
+        title=f"genoclass explain: {run.card.name}",
+        summary={
+            "model": run.card.name,
+            "run": str(run.directory),
+            "method": method,
+            "samples": len(y),
+            "correctly classified": int(correct.sum()),
+            "genes": len(genes),
+        },
+        tables={"Biomarkers per class": markers},
+        figures={"Top genes per class": bars},
+        notes=EXPRESSION_NOTES,
+    )
+
+
+#: model input kind -> explainer writing its arrays and returning the page content
+EXPLAINERS = {
+    "tokens": explain_sequences,
+    "onehot": explain_sequences,
+    "expression": explain_expression,
+}

@@ -1,0 +1,111 @@
+"""`genoclass compare` end to end on the demo data: outputs, identical splits, resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from genoclass.cli import main
+from genoclass.data.synthetic import demo_sequences
+
+MODELS = ["cnn", "kmer_nb", "kmer_lr"]
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("compare")
+    data = root / "demo.csv"
+    demo_sequences(seed=1, n_per_class=200, length=120).to_csv(data, index=False)
+    argv = ["compare", "--data", str(data), "--models", ",".join(MODELS), "--seeds", "2"]
+    argv += ["--epochs", "2", "--max-len", "120", "--dedup", "exact", "--out", str(root / "cmp")]
+    assert main(argv) == 0
+    return root / "cmp"
+
+
+def test_every_model_and_seed_is_a_normal_run_directory(compared: Path) -> None:
+    for model in MODELS:
+        for seed in (42, 43):
+            run = compared / "runs" / model / f"seed{seed}"
+            metrics = json.loads((run / "metrics.json").read_text())
+            assert metrics["model"] == model and (run / "model" / "model.json").exists()
+            assert metrics["data"]["dedup"] == "exact"
+
+
+def test_comparison_table_has_mean_and_sd_of_every_metric(compared: Path) -> None:
+    table = pd.read_csv(compared / "comparison.csv")
+    assert table["model"].tolist() == MODELS
+    assert (table["n"] == 2).all()
+    for col in ("accuracy", "precision_macro", "recall_macro", "f1_macro", "mcc", "roc_auc"):
+        assert table[f"{col}_mean"].between(-1, 1).all() and table[f"{col}_sd"].notna().all()
+    for col in ("params", "train_seconds", "inference_seq_per_s"):
+        assert (table[f"{col}_mean"] > 0).all()
+    runs = pd.read_csv(compared / "runs.csv")
+    means = runs.groupby("model", sort=False)["accuracy"].mean()
+    assert table.set_index("model")["accuracy_mean"].to_dict() == pytest.approx(means.to_dict())
+    # the planted motif's 9-mers put k-mer naive Bayes well above chance (0.5)
+    assert table.set_index("model").loc["kmer_nb", "accuracy_mean"] > 0.7
+
+
+def test_json_names_best_model_tests_the_others_and_records_identical_splits(
+    compared: Path,
+) -> None:
+    result = json.loads((compared / "comparison.json").read_text())
+    assert result["splits_identical"] is True
+    summary = pd.DataFrame(result["summary"])
+    best = summary.loc[summary["accuracy_mean"].idxmax(), "model"]
+    assert result["best_model"] == best
+    assert set(result["paired_tests"]) == set(MODELS) - {best}
+    assert all(t["n"] == 2 and t["primary"] == "paired_t" for t in result["paired_tests"].values())
+    assert set(result["averaging"]) >= {"accuracy", "precision_macro", "recall_macro"}
+    html = (compared / "comparison.html").read_text()
+    assert "data:image/png;base64," in html and "Paired tests" in html
+    assert (compared / "comparison.png").stat().st_size > 0
+
+
+def test_rerun_resumes_by_skipping_finished_runs(compared: Path, capsys) -> None:
+    shutil.rmtree(compared / "runs" / "kmer_lr" / "seed43")
+    config = json.loads((compared / "comparison.json").read_text())["protocol"]["config"]
+    argv = ["compare", "--data", config["data"], "--models", ",".join(MODELS), "--seeds", "2"]
+    argv += ["--epochs", "2", "--max-len", "120", "--dedup", "exact", "--out", str(compared)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("finished earlier, skipped") == 5
+    assert "model 3/3 kmer_lr  seed 2/2: training" in out
+    assert (compared / "runs" / "kmer_lr" / "seed43" / "metrics.json").exists()
+
+
+def test_unknown_model_fails_before_training(tmp_path: Path, capsys) -> None:
+    argv = ["compare", "--data", "x.csv", "--models", "cnn,nope", "--out", str(tmp_path / "c")]
+    assert main(argv) == 2
+    assert "unknown model 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "c" / "runs").exists()
+
+
+def test_train_with_augmentation_and_windows_saves_and_reloads(tmp_path: Path) -> None:
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=2, n_per_class=60, length=150).to_csv(data, index=False)
+    run = tmp_path / "run"
+    argv = ["train", "--data", str(data), "--model", "cnn", "--epochs", "1", "--window", "60"]
+    argv += ["--augment", "substitute=0.01,insert=0.01,delete=0.01,rc=0.5", "--out", str(run)]
+    assert main(argv) == 0
+    card = json.loads((run / "model" / "model.json").read_text())
+    assert card["extra"]["window"] == {"size": 60, "stride": 30}
+    config = (run / "config.yaml").read_text()
+    assert "substitute: 0.01" in config and "window: 60" in config
+    out = tmp_path / "eval.json"
+    argv = ["evaluate", "--model", str(run), "--data", str(data), "--split", "test"]
+    assert main([*argv, "--out", str(out)]) == 0
+    recorded = json.loads((run / "metrics.json").read_text())["test"]["accuracy"]
+    assert json.loads(out.read_text())["metrics"]["accuracy"] == pytest.approx(recorded)
+
+
+def test_augmenting_a_classical_model_is_an_input_error(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=2, n_per_class=30, length=50).to_csv(data, index=False)
+    argv = ["train", "--data", str(data), "--model", "kmer_nb", "--augment", "insert=0.1"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert "augmentation needs a sequence model" in capsys.readouterr().err

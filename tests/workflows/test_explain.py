@@ -1,0 +1,77 @@
+"""`genoclass explain` end to end: CLI, output files, and an explain.html whose plots render."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genoclass.cli import main
+from genoclass.config import TrainConfig
+from genoclass.data.synthetic import DEMO_CONSENSUS, consensus_pwm, planted_motif_sequences
+from genoclass.workflows.train import run_training
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def demo_like_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small demo-style run (planted consensus motif), trained for two epochs."""
+    folder = tmp_path_factory.mktemp("explain_cli")
+    motifs = {"background": None, "motif": consensus_pwm(DEMO_CONSENSUS)}
+    planted_motif_sequences(150, 50, motifs, seed=0).to_csv(folder / "data.csv", index=False)
+    config = TrainConfig(
+        data=str(folder / "data.csv"),
+        model="fast_accurate_cnn",
+        model_params={"embed_dim": 8, "channels": [8, 16, 16], "hidden": 16},
+        epochs=2,
+        seed=0,
+        out=str(folder / "run"),
+    )
+    return run_training(config, progress=False), folder / "data.csv"
+
+
+def embedded_pngs(html: str) -> list[bytes]:
+    """The decoded PNG images embedded in a report."""
+    found = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    return [base64.b64decode(b) for b in found]
+
+
+def test_cli_explain_writes_arrays_motifs_and_a_rendering_report(demo_like_run, capsys) -> None:
+    run, data = demo_like_run
+    argv = [
+        "explain",
+        "--model",
+        str(run),
+        "--data",
+        str(data),
+        "--method",
+        "saliency,deeplift",
+        "--max-examples",
+        "30",
+    ]
+    assert main(argv) == 0
+    out = run / "explain"
+    assert "explain.html" in capsys.readouterr().out
+    arrays = np.load(out / "attributions.npz")
+    assert arrays["saliency"].shape == arrays["deeplift"].shape == arrays["onehot"].shape
+    assert arrays["onehot"].shape[1] == 4 and len(arrays["id"]) <= 60
+    assert {"class", "motif", "n_seqlets"} <= set(pd.read_csv(out / "motifs.csv").columns)
+    html = (out / "explain.html").read_text()
+    images = embedded_pngs(html)
+    assert len(images) >= 3  # profile + at least one logo per class
+    assert all(img.startswith(PNG_MAGIC) and len(img) > 2000 for img in images)
+    assert 'href="../report.html"' in html
+    assert 'href="explain/explain.html"' in (run / "report.html").read_text()
+
+
+def test_cli_explain_rejects_unknown_method_and_class(demo_like_run, capsys) -> None:
+    run, data = demo_like_run
+    base = ["explain", "--model", str(run), "--data", str(data)]
+    assert main([*base, "--method", "shap"]) == 2
+    assert main([*base, "--class", "nope"]) == 2
+    assert "not among the model's classes" in capsys.readouterr().err
