@@ -21,12 +21,32 @@ class LabelledData:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
-    """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences."""
-    parts, info = [], {"files": {}, "cleaning": {}}
+#: reads one file for a role ("data", "test" or "val"): (sample table, facts about the file)
+FileReader = Callable[[str, str], tuple[pd.DataFrame, dict[str, Any]]]
+
+
+def read_roles(config: TrainConfig, read_file: FileReader) -> LabelledData:
+    """Read ``config.data`` and the optional ``--test`` / ``--val`` files into one table.
+
+    Rows of the test/val files get that split; rows of the data file keep their own split
+    column unless ``config.ignore_splits`` (e.g. S0: re-split a file that is one official split).
+    """
+    parts, info = [], {}
     for role, path in (("data", config.data), ("test", config.test), ("val", config.val)):
         if not path:
             continue
+        table, facts = read_file(role, path)
+        if role != "data" or config.ignore_splits:
+            table["split"] = None if role == "data" else role
+        parts.append(table)
+        info[role] = facts
+    return LabelledData(pd.concat(parts, ignore_index=True), {"files": info})
+
+
+def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
+    """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences."""
+
+    def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_sequences(
             path,
             format=config.format,
@@ -34,26 +54,23 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
             label_col=config.label_col,
             labels_required=labels_required,
         )
-        table = data.table.copy()
-        if role != "data":
-            table["split"] = role
-        elif config.ignore_splits:  # e.g. S0: re-split a file that is one official split
-            table["split"] = None
-        parts.append(table)
-        info["files"][role] = {"path": str(path), "format": data.format, "rows": len(table)}
-        info["cleaning"][role] = data.cleaning
-    table = pd.concat(parts, ignore_index=True)
-    return LabelledData(table, info)
+        facts = {
+            "path": str(path),
+            "format": data.format,
+            "rows": len(data.table),
+            "cleaning": data.cleaning,
+        }
+        return data.table.copy(), facts
+
+    return read_roles(config, read_file)
 
 
 def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
     """Read expression matrices (``config.data`` and optional ``--test`` / ``--val``) into one
     sample table: ``id``, ``label``, ``split``, ``source_row`` and one float32 column per gene;
     ``--labels`` (a table joined on sample id) serves every file."""
-    parts, info = [], {"files": {}}
-    for role, path in (("data", config.data), ("test", config.test), ("val", config.val)):
-        if not path:
-            continue
+
+    def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_expression(
             path,
             labels=config.labels,
@@ -67,14 +84,13 @@ def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True)
             {
                 "id": data.matrix.index.to_numpy(dtype=object),
                 "label": [None] * n if data.labels is None else data.labels.to_numpy(),
-                "split": [None if role == "data" else role] * n,
+                "split": [None] * n,
                 "source_row": range(1, n + 1),
             }
         )
-        parts.append(pd.concat([meta, data.matrix.reset_index(drop=True)], axis=1))
-        info["files"][role] = data.info
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return LabelledData(table, info)
+        return pd.concat([meta, data.matrix.reset_index(drop=True)], axis=1), data.info
+
+    return read_roles(config, read_file)
 
 
 #: model input kind -> reader of labelled inputs for it
