@@ -46,8 +46,9 @@ def test_fast_accurate_cnn_takes_any_length_and_multiclass_outputs():
         assert model(torch.randint(1, 6, (2, length))).shape == (2, 7)
 
 
-def test_fast_accurate_cnn_ignores_padding():
-    model = build("fast_accurate_cnn")
+@pytest.mark.parametrize("positional", [False, True])
+def test_fast_accurate_cnn_ignores_padding(positional):
+    model = build("fast_accurate_cnn", positional=positional)
     x = torch.randint(1, 6, (1, 57))
     lengths = torch.tensor([57])
     padded = torch.nn.functional.pad(x, (0, 70))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -70,6 +72,18 @@ def length_mask(lengths: torch.Tensor | None, width: int, like: torch.Tensor) ->
     return (pos < lengths.to(like.device)[:, None]).to(like.dtype)[:, None, :]
 
 
+def sinusoid(length: int, dim: int, like: torch.Tensor) -> torch.Tensor:
+    """(length, dim) fixed sine/cosine position code (Vaswani et al. 2017)."""
+    pos = torch.arange(length, device=like.device, dtype=like.dtype)[:, None]
+    freq = torch.exp(
+        torch.arange(0, dim, 2, device=like.device, dtype=like.dtype) * (-math.log(1e4) / dim)
+    )
+    code = torch.zeros(length, dim, device=like.device, dtype=like.dtype)
+    code[:, 0::2] = torch.sin(pos * freq)
+    code[:, 1::2] = torch.cos(pos * freq[: dim // 2])
+    return code
+
+
 class FastAccurateCNN(nn.Module):
     """S0's optimised CNN: embedding, three separable residual blocks (32-64-128, kernel 3),
     masked global average + max pooling (any length), LayerNorm, 128-64-classes head.
@@ -79,6 +93,9 @@ class FastAccurateCNN(nn.Module):
     18 -> 46 nt at kernel 3) and ``block_dropout`` drops block outputs during training. The
     registry defaults turn both on; the constructor defaults (off) are S0's plain model, so
     a model card saved without these keys rebuilds the architecture it was trained with.
+    ``positional`` (off by default) adds a fixed sinusoidal position code to the embedding of
+    every non-padding token, so pooled features can depend on where a motif sits (useful for
+    aligned windows such as promoters around a start site); it keeps any-length input.
     """
 
     def __init__(
@@ -92,9 +109,11 @@ class FastAccurateCNN(nn.Module):
         dropout: float = 0.3,
         block_dropout: float = 0.0,
         dilated: bool = False,
+        positional: bool = False,
     ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(N_TOKENS, embed_dim, padding_idx=PAD_ID)
+        self.positional = positional
         widths = (embed_dim, *channels)
         self.blocks = nn.ModuleList(
             SeparableResidualBlock(a, b, kernel_size, 2**i if dilated else 1)
@@ -112,7 +131,10 @@ class FastAccurateCNN(nn.Module):
 
     def pooled_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """Global (masked) average + max of the last block: one 128-d vector per sequence."""
-        h = self.embedding(x).transpose(1, 2)
+        h = self.embedding(x)
+        if self.positional:  # padding keeps a zero embedding, so predictions ignore it
+            h = h + sinusoid(x.shape[1], h.shape[-1], h) * (x != PAD_ID).unsqueeze(-1)
+        h = h.transpose(1, 2)
         for i, block in enumerate(self.blocks):
             mask = length_mask(lengths, h.shape[-1], h)
             h = self.block_dropout(block(h)) * mask
@@ -155,6 +177,7 @@ def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
         "dropout": 0.3,
         "block_dropout": 0.1,
         "dilated": True,
+        "positional": False,
     },
 )
 def build_fast_accurate_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
