@@ -19,25 +19,15 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from s0_common import RESULTS, SHARED
 
 from genoclass.alphabet import PAD_ID, TOKEN_IDS
 from genoclass.sequence.encoding import tokenize
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCE = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "dna"
-    / "genomic_benchmarks"
-    / "human_nontata_promoters"
-    / "test.csv.gz"
-)
-RESULTS = REPO / "benchmarks" / "results"
+SOURCE = SHARED / "genomic_benchmarks" / "human_nontata_promoters" / "test.csv.gz"
 VOCAB = {**TOKEN_IDS, "<pad>": PAD_ID}
 
 

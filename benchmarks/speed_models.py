@@ -19,11 +19,11 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from s0_common import RESULTS, SHARED
 
 from genoclass.data.loaders import SequenceFeatures
 from genoclass.models import get_spec
@@ -31,17 +31,7 @@ from genoclass.models.heads import n_outputs
 from genoclass.sequence.encoding import tokenize
 from genoclass.training.fit import FitSettings, count_parameters, fit_model, predict_proba
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCE = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "dna"
-    / "genomic_benchmarks"
-    / "human_nontata_promoters"
-    / "test.csv.gz"
-)
-RESULTS = REPO / "benchmarks" / "results"
+SOURCE = SHARED / "genomic_benchmarks" / "human_nontata_promoters" / "test.csv.gz"
 MODELS = ("gb_cnn", "fast_accurate_cnn")
 WIDTH = 251
 
