@@ -47,6 +47,25 @@ def test_a_sequence_predicts_the_same_alone_and_in_a_padded_batch(name: str) -> 
     torch.testing.assert_close(batch[1:2], alone, rtol=1e-5, atol=1e-6)
 
 
+def test_final_states_equal_those_of_packed_sequences() -> None:
+    """Reading each direction's state at the row's last step reproduces packing exactly."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    model = _build("bilstm")
+    x, lengths = _onehot(45)
+    h = x.transpose(1, 2)
+    with torch.no_grad():
+        ours = model(x, lengths)
+        both = torch.nn.LSTM(4, 64, batch_first=True, bidirectional=True)
+        for suffix, rnn in (("", model.rnn), ("_reverse", model.rnn_reverse)):
+            for name, value in rnn.named_parameters():
+                getattr(both, name + suffix).copy_(value)
+        packed = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
+        _, (state, _) = both(packed)
+        reference = model.head(torch.cat(list(state), dim=-1))
+    torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-6)
+
+
 def test_cnn_is_fixed_length_and_emits_one_logit_for_binary() -> None:
     spec = get_spec("cnn")
     assert spec.fixed_length and spec.input_kind == "onehot"

@@ -1,14 +1,17 @@
 """Study S1's recurrent models (LSTM, GRU, BiLSTM) and CNN-recurrent hybrids, one-hot input.
 
-Sequences are packed with their true lengths, so padding is never read as sequence: a
-sequence padded further gets exactly the same prediction.
+Padding is never read as sequence: each direction runs over the padded batch and its state
+is read at the sequence's own last step (the backward direction runs over every sequence
+reversed within its length), so a sequence padded further gets exactly the same
+prediction. This gives the same states as ``pack_padded_sequence`` without its backward
+pass, which on CPU was 40-70x slower than the padded one (19 s vs 0.3 s for one LSTM batch
+of 64 x 1,000 steps).
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
 from genoclass.models.registry import register
 
@@ -42,8 +45,9 @@ class RecurrentClassifier(nn.Module):
             if conv_channels
             else nn.Identity()
         )
-        self.rnn = CELLS[cell](
-            conv_channels or 4, hidden, batch_first=True, bidirectional=bidirectional
+        self.rnn = CELLS[cell](conv_channels or 4, hidden, batch_first=True)
+        self.rnn_reverse = (
+            CELLS[cell](conv_channels or 4, hidden, batch_first=True) if bidirectional else None
         )
         self.head = nn.Sequential(
             nn.Dropout(dropout), nn.Linear(hidden * (2 if bidirectional else 1), n_outputs)
@@ -57,10 +61,25 @@ class RecurrentClassifier(nn.Module):
         h = self.front(x).transpose(1, 2)
         # only pooling windows that lie inside the sequence count as steps
         steps = torch.div(lengths.cpu(), self.pool, rounding_mode="floor").clamp(1, h.shape[1])
-        packed = pack_padded_sequence(h, steps, batch_first=True, enforce_sorted=False)
-        _, state = self.rnn(packed)
-        final = state[0] if isinstance(state, tuple) else state  # LSTM returns (h, c)
-        return self.head(torch.cat(list(final), dim=-1))
+        last = (steps - 1).to(h.device)
+        finals = [_state_at(self.rnn, h, last)]
+        if self.rnn_reverse is not None:
+            finals.append(_state_at(self.rnn_reverse, reverse_within_length(h, last), last))
+        return self.head(torch.cat(finals, dim=-1))
+
+
+def reverse_within_length(h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """(B, T, C) rows reversed over their first ``last + 1`` steps; later steps are zero."""
+    index = last[:, None] - torch.arange(h.shape[1], device=h.device)[None, :]
+    inside = (index >= 0).unsqueeze(-1)
+    gathered = h.gather(1, index.clamp_min(0).unsqueeze(-1).expand(-1, -1, h.shape[2]))
+    return gathered * inside
+
+
+def _state_at(rnn: nn.RNNBase, h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """Output of a unidirectional ``rnn`` over ``h`` at each row's step ``last``."""
+    out, _ = rnn(h)
+    return out[torch.arange(out.shape[0], device=out.device), last]
 
 
 #: registered name -> (cell, bidirectional, conv front end, description)
