@@ -136,7 +136,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from genoclass.workflows.compare import run_compare
+    from genoclass.workflows.compare import load_variants, run_compare
 
     if not args.models:
         raise InputError("--models is required (comma-separated registered names)")
@@ -149,6 +149,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.out,
         metric=args.metric,
         cross=args.cross.split(",") if args.cross else None,
+        variants=load_variants(args.variants) if args.variants else None,
     )
     print((out / "comparison.csv").read_text())
     print(f"comparison: {out / 'comparison.csv'}\nreport: {out / 'comparison.html'}")
@@ -322,7 +323,8 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         "--augment",
         metavar="NAME=RATE,...",
         help="training-batch augmentation: substitute, insert, delete (per base), "
-        "shift, rc (per sequence), shift_max; e.g. substitute=0.01,insert=0.005",
+        "shift, rc (per sequence), shift_max, crop (random window of that many bases); "
+        "e.g. substitute=0.01,insert=0.005",
     )
     p.add_argument(
         "--window", type=int, help="apply the model to overlapping windows of this length"
@@ -373,7 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "compare", help="train several models over seeds on identical splits and compare them"
     )
-    p.add_argument("--models", help="comma-separated registered model names")
+    p.add_argument("--models", help="comma-separated registered model or variant names")
+    p.add_argument(
+        "--variants",
+        help="YAML of named variants with their own settings, e.g. "
+        "'kmer_cnn_crop: {model: kmer_cnn, lr: 0.005, augment: {crop: 500}, window: 500}'",
+    )
     p.add_argument("--seeds", type=int, default=3, help="seeds --seed, --seed+1, ... (default 3)")
     p.add_argument(
         "--metric",

@@ -93,6 +93,36 @@ def test_shift_drops_or_prepends_exactly() -> None:
     assert _padding_is_zero(out, new_lengths)
 
 
+def test_random_crop_takes_a_window_of_the_sequence_at_uniform_starts() -> None:
+    tokens, lengths = _batch(n=400, length=300)
+    out, new_lengths = augment.random_crop(tokens, lengths, 100, np.random.default_rng(4))
+    assert out.shape == (400, 100)
+    assert np.array_equal(new_lengths, np.minimum(lengths, 100))
+    starts = []
+    for row in range(400):
+        window = out[row, :100].tobytes()
+        original = tokens[row, : lengths[row]].tobytes()
+        start = original.find(window)
+        assert start >= 0  # a contiguous piece of the original
+        starts.append(start / (lengths[row] - 100))
+    assert np.mean(starts) == pytest.approx(0.5, abs=0.05)  # uniform over possible starts
+    short_tokens, short_lengths = _batch(n=20, length=80)
+    kept, kept_lengths = augment.random_crop(
+        short_tokens, short_lengths, 100, np.random.default_rng(5)
+    )
+    assert np.array_equal(kept, short_tokens) and np.array_equal(kept_lengths, short_lengths)
+
+
+def test_augmenter_from_settings_reads_crop_as_a_length() -> None:
+    augmenter = augment.augmenter_from_settings({"crop": "64"})
+    assert augmenter == augment.Augmenter(crop=64)
+    tokens, lengths = _batch(n=10, length=200)
+    _, new_lengths = augmenter(tokens, lengths, np.random.default_rng(0))
+    assert new_lengths.max() == 64
+    with pytest.raises(InputError, match="crop must be >= 0"):
+        augment.augmenter_from_settings({"crop": -1})
+
+
 def test_rate_zero_leaves_batch_unchanged_and_augmenter_is_seeded() -> None:
     tokens, lengths = _batch(n=20)
     assert augment.augmenter_from_settings({"substitute": 0.0}) is None

@@ -109,3 +109,39 @@ def test_augmenting_a_classical_model_is_an_input_error(tmp_path: Path, capsys) 
     argv = ["train", "--data", str(data), "--model", "kmer_nb", "--augment", "insert=0.1"]
     assert main([*argv, "--out", str(tmp_path / "run")]) == 2
     assert "augmentation needs a sequence model" in capsys.readouterr().err
+
+
+def test_variants_bring_their_own_settings_on_the_shared_split(tmp_path: Path) -> None:
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=3, n_per_class=60, length=80).to_csv(data, index=False)
+    variants = tmp_path / "variants.yaml"
+    variants.write_text("nb_k4:\n  model: kmer_nb\n  model_params: {k: 4}\n")
+    out = tmp_path / "cmp"
+    argv = ["compare", "--data", str(data), "--models", "kmer_nb,nb_k4", "--seeds", "1"]
+    assert main([*argv, "--variants", str(variants), "--out", str(out)]) == 0
+    result = json.loads((out / "comparison.json").read_text())
+    assert result["splits_identical"] is True
+    expected = {"nb_k4": {"model": "kmer_nb", "model_params": {"k": 4}}}
+    assert result["protocol"]["variants"] == expected
+    card = json.loads((out / "runs" / "nb_k4" / "seed42" / "model" / "model.json").read_text())
+    assert card["name"] == "kmer_nb" and card["hparams"]["k"] == 4
+    assert pd.read_csv(out / "comparison.csv")["model"].tolist() == ["kmer_nb", "nb_k4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("v:\n  model: kmer_nb\n  dedup: rc\n", "sets ['dedup'], which every model must share"),
+        ("v:\n  model: kmer_nb\n  learning_rate: 1\n", "unknown setting(s) ['learning_rate']"),
+        ("v:\n  model: nope\n", "unknown model 'nope'"),
+        ("- kmer_nb\n", "must map a name to a mapping"),
+    ],
+)
+def test_bad_variants_are_input_errors(tmp_path: Path, capsys, text: str, message: str) -> None:
+    variants = tmp_path / "variants.yaml"
+    variants.write_text(text)
+    argv = ["compare", "--data", "x.csv", "--models", "v", "--variants", str(variants)]
+    assert main([*argv, "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "variants.yaml" in err
+    assert not (tmp_path / "c").exists()

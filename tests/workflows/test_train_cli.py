@@ -25,22 +25,49 @@ def tiny_csv(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained_run(tiny_csv, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "run"
-    assert cli(f"train --data {tiny_csv} --model fast_accurate_cnn --epochs 2 --batch-size 32 "
-               f"--seed 7 --out {out}") == 0
+    assert (
+        cli(
+            f"train --data {tiny_csv} --model fast_accurate_cnn --epochs 2 --batch-size 32 "
+            f"--seed 7 --out {out}"
+        )
+        == 0
+    )
     return out
 
 
 def test_run_directory_contract(trained_run):
     names = {p.name for p in trained_run.iterdir()}
-    assert {"config.yaml", "metrics.json", "predictions.parquet", "history.csv", "model",
-            "report.html", "splits.parquet"} <= names
+    assert {
+        "config.yaml",
+        "metrics.json",
+        "predictions.parquet",
+        "history.csv",
+        "model",
+        "report.html",
+        "splits.parquet",
+    } <= names
     assert {p.name for p in (trained_run / "model").iterdir()} == {
-        "model.json", "weights.safetensors"}
+        "model.json",
+        "weights.safetensors",
+    }
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["task"] == "binary" and metrics["classes"] == ["background", "motif"]
-    for key in ("accuracy", "precision_macro", "recall_macro", "f1_macro", "f1_weighted", "mcc",
-                "roc_auc", "pr_auc", "sensitivity", "specificity", "integrated_f1", "per_class",
-                "confusion_matrix", "ci95"):
+    for key in (
+        "accuracy",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "f1_weighted",
+        "mcc",
+        "roc_auc",
+        "pr_auc",
+        "sensitivity",
+        "specificity",
+        "integrated_f1",
+        "per_class",
+        "confusion_matrix",
+        "ci95",
+    ):
         assert key in metrics["test"], key
     assert (metrics["n_train"], metrics["n_val"], metrics["n_test"]) == (86, 10, 24)
     assert metrics["epochs_run"] == 2 and metrics["params"] > 0

@@ -1,6 +1,6 @@
 """On-the-fly augmentation of token batches (training only): substitution, insertion and
 deletion at a per-position rate (study S1, equations 2-4), reverse complement and random
-shift at a per-sequence rate.
+shift at a per-sequence rate, and random crops of long sequences to a fixed length.
 
 Every operation takes right-padded uint8 tokens (B, L) with their lengths and a seeded
 ``numpy.random.Generator`` and returns new (tokens, lengths) with zeros after each length.
@@ -107,10 +107,24 @@ def shift(
     return _clear_padding(out, new_lengths), new_lengths
 
 
+def random_crop(
+    tokens: np.ndarray, lengths: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sequence longer than ``size`` is cut to a ``size``-long window starting at a
+    uniform random position; shorter ones are kept whole."""
+    start = (rng.random(len(tokens)) * (np.maximum(lengths - size, 0) + 1)).astype(np.int64)
+    new_lengths = np.minimum(lengths, size)
+    width = min(tokens.shape[1], size)
+    index = np.minimum(start[:, None] + np.arange(width)[None, :], tokens.shape[1] - 1)
+    out = np.take_along_axis(tokens, index, axis=1)
+    return _clear_padding(out, new_lengths), new_lengths
+
+
 @dataclass(frozen=True)
 class Augmenter:
-    """The training-batch augmentation hook: applies substitution, insertion, deletion
-    (per-position rates), shift and reverse complement (per-sequence rates) in that order."""
+    """The training-batch augmentation hook: applies a random crop to ``crop`` bases (0: none),
+    substitution, insertion, deletion (per-position rates), shift and reverse complement
+    (per-sequence rates) in that order."""
 
     substitute: float = 0.0
     insert: float = 0.0
@@ -118,10 +132,13 @@ class Augmenter:
     shift: float = 0.0
     rc: float = 0.0
     shift_max: int = 10
+    crop: int = 0
 
     def __call__(
         self, tokens: np.ndarray, lengths: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
+        if self.crop:
+            tokens, lengths = random_crop(tokens, lengths, self.crop, rng)
         if self.substitute:
             tokens, lengths = substitute(tokens, lengths, self.substitute, rng)
         if self.insert:
@@ -135,17 +152,24 @@ class Augmenter:
         return tokens, lengths
 
 
+#: settings that are lengths, not rates, with their defaults
+_SIZES = {"shift_max": 10, "crop": 0}
+
+
 def augmenter_from_settings(settings: dict[str, Any]) -> Augmenter | None:
-    """An Augmenter from ``{"substitute": 0.01, ...}`` (None when every rate is 0); unknown
-    names and rates outside [0, 1] are input errors."""
+    """An Augmenter from ``{"substitute": 0.01, "crop": 500, ...}`` (None when every rate is
+    0 and there is no crop); unknown names and rates outside [0, 1] are input errors."""
     known = {f.name for f in fields(Augmenter)}
     unknown = sorted(set(settings) - known)
     if unknown:
         raise InputError(f"unknown augmentation(s) {unknown}; known: {sorted(known)}")
-    rates = {k: float(v) for k, v in settings.items() if k != "shift_max"}
+    sizes = {k: int(settings.get(k, default)) for k, default in _SIZES.items()}
+    rates = {k: float(v) for k, v in settings.items() if k not in _SIZES}
     bad = {k: v for k, v in rates.items() if not 0 <= v <= 1}
     if bad:
         raise InputError(f"augmentation rates must be in [0, 1], got {bad}")
-    if not any(rates.values()):
+    if sizes["crop"] < 0 or sizes["shift_max"] < 1:
+        raise InputError(f"crop must be >= 0 and shift_max >= 1, got {sizes}")
+    if not any(rates.values()) and not sizes["crop"]:
         return None
-    return Augmenter(**rates, shift_max=int(settings.get("shift_max", 10)))
+    return Augmenter(**rates, **sizes)

@@ -8,6 +8,7 @@ where it stopped (an unfinished run continues from its last checkpoint).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import replace
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
@@ -39,6 +41,49 @@ TEST_CHOICE = (
 )
 
 
+#: settings a variant may not change: they decide the rows and split every model shares
+SHARED_SETTINGS = (
+    "data", "test", "val", "labels", "format", "sequence_col", "label_col", "seed",
+    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "cv", "cv_seeds", "out",
+)  # fmt: skip
+
+
+def load_variants(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Named model variants from YAML: ``name: {model: kmer_cnn, lr: 0.005, ...}``; each is
+    a set of training settings applied on top of the shared ones (``model`` defaults to
+    the name). Unknown settings and settings that would change the split are input errors."""
+    try:
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read variants: {exc}", path=path) from exc
+    if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
+        raise InputError("variants must map a name to a mapping of settings", path=path)
+    known = {f.name for f in dataclasses.fields(TrainConfig)} - set(SHARED_SETTINGS)
+    for name, settings in loaded.items():
+        shared = sorted(set(settings) & set(SHARED_SETTINGS))
+        if shared:
+            raise InputError(
+                f"variant {name!r} sets {shared}, which every model must share "
+                "(set them for the whole comparison instead)",
+                path=path,
+            )
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise InputError(f"variant {name!r}: unknown setting(s) {unknown}", path=path)
+        try:
+            get_spec(str(settings.get("model", name)))
+        except InputError as exc:
+            raise InputError(f"variant {name!r}: {exc.reason}", path=path) from exc
+    return {str(name): dict(settings) for name, settings in loaded.items()}
+
+
+def entry_config(base: TrainConfig, name: str, variants: dict[str, dict[str, Any]]) -> TrainConfig:
+    """The shared settings with one compared entry's model (and its variant's settings)."""
+    settings = dict(variants.get(name, {}))
+    settings.setdefault("model", name)
+    return replace(base, **settings)
+
+
 def run_dir_of(out: Path, model: str, seed: int) -> Path:
     """Run directory of one (model, seed) inside a compare directory."""
     return out / "runs" / model / f"seed{seed}"
@@ -52,6 +97,7 @@ def run_compare(
     *,
     metric: str = "accuracy",
     cross: list[str] | None = None,
+    variants: dict[str, dict[str, Any]] | None = None,
     progress: bool = True,
 ) -> Path:
     """Train every model for seeds ``base.seed .. base.seed + seeds - 1`` and write
@@ -60,15 +106,17 @@ def run_compare(
 
     For a given seed every model gets the same split (seeded by ``base.split_seed`` when
     set, else by the seed, so the split also varies across seeds). ``cross`` files are
-    scored by every trained run (e.g. a human-trained model on chimp data).
+    scored by every trained run (e.g. a human-trained model on chimp data). An entry of
+    ``models`` may name a variant (``load_variants``) instead of a registered model.
     """
     out = Path(out)
     if seeds < 1 or not models:
         raise InputError("compare needs at least one model and one seed")
     if metric not in METRICS:
         raise InputError(f"unknown comparison metric {metric!r}; use one of {METRICS}")
-    for name in models:
-        get_spec(name)  # fail before training anything when a name is wrong
+    variants = variants or {}
+    for name in models:  # fail before training anything when a name is wrong
+        get_spec(entry_config(base, name, variants).model)
     seed_list = [base.seed + j for j in range(seeds)]
     for i, name in enumerate(models, 1):
         for j, seed in enumerate(seed_list, 1):
@@ -78,7 +126,7 @@ def run_compare(
                 print(f"{step}: finished earlier, skipped", flush=True)
             else:
                 print(f"{step}: training", flush=True)
-                config = replace(base, model=name, seed=seed, out=str(run_dir))
+                config = replace(entry_config(base, name, variants), seed=seed, out=str(run_dir))
                 run_training(config, resume=True, progress=progress)
             for path in cross or []:
                 _cross_score(out, name, seed, path)
@@ -87,6 +135,7 @@ def run_compare(
     result["protocol"] = {
         "config": {k: v for k, v in base.to_dict().items() if k not in ("model", "seed", "out")},
         "models": models,
+        "variants": {name: variants[name] for name in models if name in variants},
         "seeds": seed_list,
         "split_seed": base.split_seed,
         "splits": "per seed, identical for every model"
