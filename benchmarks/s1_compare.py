@@ -6,6 +6,10 @@ to ``benchmarks/results/s1_<dataset>_len<max_len>_comparison.{csv,json}``.
 
     python benchmarks/s1_compare.py human --models kmer_nb,kmer_lr,cnn --seeds 3
     python benchmarks/s1_compare.py nontata --models kmer_nb,cnn --seeds 1
+
+Several processes may train different ``--models`` of one table into the same folder at
+once (each (model, seed) run is its own directory); a last call with every model then
+finds all runs finished and writes the joint table.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from genoclass.config import TrainConfig
-from genoclass.workflows.compare import run_compare
+from genoclass.workflows.compare import load_variants, run_compare
 
 REPO = Path(__file__).resolve().parents[1]
 DNA = REPO.parent / "shared" / "data" / "dna"
@@ -64,6 +68,7 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=1000, help="0: whole sequences")
     parser.add_argument("--recipe", default="early_stopping", help="S1: Adam + early stopping")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--variants", help="YAML of named model variants (see compare)")
     args = parser.parse_args()
     settings, metric, cross = DATASETS[args.dataset]
     if args.dataset == "nontata":
@@ -83,7 +88,8 @@ def main() -> None:
     tag = f"{args.dataset}_len{args.max_len or 'all'}_{args.recipe}"
     out = SCRATCH / tag
     models = args.models.split(",")
-    run_compare(config, models, args.seeds, out, metric=metric, cross=cross)
+    variants = load_variants(args.variants) if args.variants else None
+    run_compare(config, models, args.seeds, out, metric=metric, cross=cross, variants=variants)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in ("comparison.csv", "comparison.json", "runs.csv"):
         shutil.copy(out / name, RESULTS / f"s1_{tag}_{name}")

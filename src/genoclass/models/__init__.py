@@ -5,6 +5,7 @@ from genoclass.models import (  # noqa: F401
     expression_nets,
     kmer,
     kmer_cnn,
+    kmer_dan,
     onehot_cnn,
     recurrent,
     sequence_cnn,
