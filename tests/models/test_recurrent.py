@@ -16,10 +16,10 @@ RECURRENT = ["lstm", "gru", "bilstm", "cnn_lstm", "cnn_gru", "cnn_bilstm"]
 SEQS = ["ACGTACGTTTGACCA" * 3, "GGGATTACA", "ACGTNNACGTAGGCT" * 2]
 
 
-def _build(name: str, n_outputs: int = 3, length: int = 64) -> torch.nn.Module:
+def _build(name: str, n_outputs: int = 3, length: int = 64, **hp: object) -> torch.nn.Module:
     torch.manual_seed(0)
     spec = get_spec(name)
-    return spec.builder(n_outputs, length, **spec.hparams()).eval()
+    return spec.builder(n_outputs, length, **spec.hparams(hp)).eval()
 
 
 def _onehot(width: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -27,9 +27,10 @@ def _onehot(width: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(one_hot(tokens)), torch.from_numpy(lengths)
 
 
+@pytest.mark.parametrize("readout", ["last", "mean"])
 @pytest.mark.parametrize("name", RECURRENT)
-def test_padding_further_does_not_change_predictions(name: str) -> None:
-    model = _build(name)
+def test_padding_further_does_not_change_predictions(name: str, readout: str) -> None:
+    model = _build(name, readout=readout)
     with torch.no_grad():
         short = model(*_onehot(45))
         long = model(*_onehot(300))
@@ -63,6 +64,21 @@ def test_final_states_equal_those_of_packed_sequences() -> None:
         packed = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
         _, (state, _) = both(packed)
         reference = model.head(torch.cat(list(state), dim=-1))
+    torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_mean_readout_averages_the_outputs_of_each_direction_over_the_sequence() -> None:
+    model = _build("bilstm", readout="mean")
+    x, lengths = _onehot(45)
+    with torch.no_grad():
+        ours = model(x, lengths)
+        rows = []
+        for row, n in enumerate(lengths.tolist()):
+            seq = x[row : row + 1, :, :n].transpose(1, 2)  # the sequence alone, unpadded
+            forward, _ = model.rnn(seq)
+            backward, _ = model.rnn_reverse(seq.flip(1))
+            rows.append(torch.cat([forward[0].mean(0), backward[0].mean(0)]))
+        reference = model.head(torch.stack(rows))
     torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-6)
 
 

@@ -16,11 +16,13 @@ from torch import nn
 from genoclass.models.registry import register
 
 CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU}
+READOUTS = ("last", "mean")
 
 
 class RecurrentClassifier(nn.Module):
     """Optional Conv + ReLU + MaxPool front end, then an (optionally bidirectional) LSTM or
-    GRU whose final hidden state(s) feed a linear head."""
+    GRU whose final hidden state(s) (``readout="last"``, S1) or whose outputs averaged over
+    the sequence's steps (``readout="mean"``) feed a linear head."""
 
     def __init__(
         self,
@@ -33,8 +35,12 @@ class RecurrentClassifier(nn.Module):
         conv_kernel: int = 9,
         pool: int = 4,
         dropout: float = 0.3,
+        readout: str = "last",
     ) -> None:
         super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+        self.readout = readout
         self.pool = pool if conv_channels else 1
         self.front = (
             nn.Sequential(
@@ -62,9 +68,10 @@ class RecurrentClassifier(nn.Module):
         # only pooling windows that lie inside the sequence count as steps
         steps = torch.div(lengths.cpu(), self.pool, rounding_mode="floor").clamp(1, h.shape[1])
         last = (steps - 1).to(h.device)
-        finals = [_state_at(self.rnn, h, last)]
+        finals = [_read(self.rnn, h, last, self.readout)]
         if self.rnn_reverse is not None:
-            finals.append(_state_at(self.rnn_reverse, reverse_within_length(h, last), last))
+            reversed_h = reverse_within_length(h, last)
+            finals.append(_read(self.rnn_reverse, reversed_h, last, self.readout))
         return self.head(torch.cat(finals, dim=-1))
 
 
@@ -76,16 +83,20 @@ def reverse_within_length(h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
     return gathered * inside
 
 
-def _state_at(rnn: nn.RNNBase, h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
-    """Output of a unidirectional ``rnn`` over ``h`` at each row's step ``last``."""
+def _read(rnn: nn.RNNBase, h: torch.Tensor, last: torch.Tensor, readout: str) -> torch.Tensor:
+    """Output of a unidirectional ``rnn`` over ``h`` at each row's step ``last``, or (mean)
+    its outputs averaged over steps 0..last."""
     out, _ = rnn(h)
-    return out[torch.arange(out.shape[0], device=out.device), last]
+    if readout == "last":
+        return out[torch.arange(out.shape[0], device=out.device), last]
+    inside = torch.arange(out.shape[1], device=out.device)[None, :] <= last[:, None]
+    return (out * inside.unsqueeze(-1)).sum(1) / (last + 1).unsqueeze(-1).to(out.dtype)
 
 
 #: registered name -> (cell, bidirectional, conv front end, description)
 VARIANTS: dict[str, tuple[str, bool, bool, str]] = {
-    "lstm": ("lstm", False, False, "S1 LSTM (64 units) over one-hot bases, packed lengths"),
-    "gru": ("gru", False, False, "S1 GRU (64 units) over one-hot bases, packed lengths"),
+    "lstm": ("lstm", False, False, "S1 LSTM (64 units) over one-hot bases, exact lengths"),
+    "gru": ("gru", False, False, "S1 GRU (64 units) over one-hot bases, exact lengths"),
     "bilstm": ("lstm", True, False, "S1 bidirectional LSTM (2x64) over one-hot bases"),
     "cnn_lstm": ("lstm", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then LSTM 64"),
     "cnn_gru": ("gru", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then GRU 64"),
@@ -95,7 +106,7 @@ VARIANTS: dict[str, tuple[str, bool, bool, str]] = {
 
 def _register_variant(name: str, cell: str, bidirectional: bool, conv: bool, text: str) -> None:
     """Register one recurrent variant under ``name``."""
-    defaults = {"hidden": 64, "dropout": 0.3}
+    defaults: dict[str, object] = {"hidden": 64, "dropout": 0.3, "readout": "last"}
     if conv:
         defaults.update(conv_channels=64, conv_kernel=9, pool=4)
 
