@@ -1,6 +1,6 @@
 """Print the markdown tables of BENCHMARKS.md's S1 section from benchmarks/results.
 
-    python benchmarks/s1_tables.py human_len1000_early_stopping
+python benchmarks/s1_tables.py human_len1000_early_stopping
 """
 
 from __future__ import annotations
