@@ -36,7 +36,9 @@ def step_seconds(name: str, packed: bool, x: torch.Tensor, lengths: torch.Tensor
         seq = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
         states = [model.rnn(seq)[1]]
         if model.rnn_reverse is not None:
-            flipped = torch.stack([r.roll(-int(n), 0).flip(0) for r, n in zip(h, lengths)])
+            flipped = torch.stack(
+                [r.roll(-int(n), 0).flip(0) for r, n in zip(h, lengths, strict=True)]
+            )
             rev = pack_padded_sequence(flipped, lengths, batch_first=True, enforce_sorted=False)
             states.append(model.rnn_reverse(rev)[1])
         finals = [s[0] if isinstance(s, tuple) else s for s in states]
