@@ -217,7 +217,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from genoclass.workflows.explain import ExplainOptions, run_explain
 
     options = ExplainOptions(
-        methods=args.method.split(",") if args.method else ["integrated_gradients"],
+        methods=args.method.split(",") if args.method else None,
         classes=args.classes.split(",") if args.classes else None,
         split=args.split,
         max_examples=args.max_examples,
@@ -439,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (default RUN_DIR/explain)")
     p.add_argument(
         "--method",
-        help="comma-separated: integrated_gradients (default), saliency, input_x_gradient, "
+        help="comma-separated: integrated_gradients (default; ism for k-mer models), saliency, "
+        "input_x_gradient, "
         "deeplift, ism; the first drives motifs / biomarkers",
     )
     p.add_argument("--class", dest="classes", help="comma-separated classes (default: all)")

@@ -50,6 +50,18 @@ def test_onehot_adapter_reproduces_token_logits_including_n_and_padding() -> Non
     assert torch.allclose(onehot_model(model)(x, lengths), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["kmer_dan", "kmer_cnn"])
+def test_kmer_models_read_one_hot_back_as_tokens_exactly(name: str) -> None:
+    torch.manual_seed(0)
+    card = ModelCard(name, {"k": 3, "embed_dim": 8}, ["a", "b", "c"], 30)
+    model = build_model(card).eval()
+    tokens, lengths = _tokens(["ACGTNNACGTACGGT", "TTTTGGGGCCCCAAAANACGT"], 30)
+    x = torch.from_numpy(one_hot(tokens.numpy().astype(np.uint8)))
+    with torch.no_grad():
+        wrapped = onehot_model(model, gradients=False)(x, lengths)
+        assert torch.equal(wrapped, model(tokens, lengths))
+
+
 def test_gradient_methods_of_a_linear_model_equal_its_weights() -> None:
     weight = torch.randn(4, 12, generator=torch.Generator().manual_seed(1))
     model = LinearOneHot(weight)

@@ -75,3 +75,26 @@ def test_cli_explain_rejects_unknown_method_and_class(demo_like_run, capsys) -> 
     assert main([*base, "--method", "shap"]) == 2
     assert main([*base, "--class", "nope"]) == 2
     assert "not among the model's classes" in capsys.readouterr().err
+
+
+def test_kmer_model_is_explained_by_ism_and_finds_the_planted_motif(tmp_path: Path, capsys) -> None:
+    motifs = {"background": None, "motif": consensus_pwm(DEMO_CONSENSUS)}
+    planted_motif_sequences(150, 50, motifs, seed=1).to_csv(tmp_path / "data.csv", index=False)
+    config = TrainConfig(
+        data=str(tmp_path / "data.csv"),
+        model="kmer_dan",
+        model_params={"k": 6, "kmer_dropout": 0.5},
+        epochs=4,
+        lr=0.01,
+        batch_size=32,
+        seed=0,
+        out=str(tmp_path / "run"),
+    )
+    run = run_training(config, progress=False)
+    base = ["explain", "--model", str(run), "--data", str(tmp_path / "data.csv")]
+    assert main([*base, "--method", "integrated_gradients"]) == 2
+    assert "kmer_dan looks up k-mer identities" in capsys.readouterr().err
+    assert main([*base, "--max-examples", "40", "--class", "motif"]) == 0
+    assert set(np.load(run / "explain" / "attributions.npz")) >= {"ism"}
+    motifs_found = pd.read_csv(run / "explain" / "motifs.csv")
+    assert DEMO_CONSENSUS in motifs_found["consensus"].str.upper().tolist()

@@ -4,7 +4,8 @@ Every function takes a model whose ``forward(x, lengths=None)`` returns logits, 
 tensor ``x`` (one-hot ``(B, 4, L)`` for sequences, ``(B, genes)`` for expression) and the
 class index each row is explained for, and returns a tensor shaped like ``x``. Token
 models are first wrapped by ``onehot_model`` so that sequences are always explained on
-their one-hot representation.
+their one-hot representation (models that look up k-mers read it back as tokens, which
+only in-silico mutagenesis can explain).
 """
 
 from __future__ import annotations
@@ -57,10 +58,29 @@ class OneHotEmbedding(nn.Module):
         return x.transpose(1, 2) @ self.bases + is_n[..., None] * self.n_shift
 
 
-def onehot_model(model: nn.Module) -> nn.Module:
+class OneHotTokens(nn.Module):
+    """Feed a token model one-hot ``(B, 4, L)`` sequences by reading them back as tokens
+    (a base's column -> its token, an ``N`` column -> N, an all-zero column -> padding).
+    Not differentiable: for in-silico mutagenesis of models that look up k-mers."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        bases = torch.tensor([TOKEN_IDS[b] for b in "ACGT"], device=x.device)
+        tokens = bases[x.argmax(dim=1)]
+        tokens = torch.where(x.amin(dim=1) > 0.2, TOKEN_IDS["N"], tokens)
+        return self.model(torch.where(x.amax(dim=1) > 0, tokens, 0), lengths)
+
+
+def onehot_model(model: nn.Module, gradients: bool = True) -> nn.Module:
     """A copy of a token-embedding model (one with an ``embedding`` attribute used on its
-    input) that takes one-hot ``(B, 4, L)`` sequences; one-hot models are returned as they
-    are."""
+    input) that takes one-hot ``(B, 4, L)`` sequences, or (``gradients=False``: a model
+    that looks up k-mers) the model behind ``OneHotTokens``; one-hot models are returned
+    as they are."""
+    if not gradients:
+        return OneHotTokens(model).eval()
     if not isinstance(getattr(model, "embedding", None), nn.Embedding):
         return model
     adapted = copy.deepcopy(model)

@@ -62,6 +62,7 @@ class KmerEmbeddingCNN(nn.Module):
     "k-mer embedding CNN: 8-mer embedding 32, conv 64 over 2 consecutive 8-mers, global "
     "max+mean pool, any length",
     input_kind="tokens",
+    gradients=False,
     defaults={"k": 8, "embed_dim": 32, "channels": 64, "kernel_size": 2, "dropout": 0.3},
 )
 def build_kmer_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:

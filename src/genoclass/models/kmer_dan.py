@@ -73,6 +73,7 @@ class KmerAveragingNetwork(nn.Module):
     "Deep averaging network: 9-mer embedding 64 averaged over the whole sequence with 80 % "
     "k-mer dropout in training, then MLP 64; any length",
     input_kind="tokens",
+    gradients=False,
     defaults={"k": 9, "embed_dim": 64, "hidden": 64, "kmer_dropout": 0.8, "dropout": 0.2},
 )
 def build_kmer_dan(n_outputs: int, input_length: int, **hp: object) -> nn.Module:

@@ -21,7 +21,9 @@ class ModelSpec:
     Classical builders are called as ``builder(n_classes, **hparams)`` and return an
     object with ``fit(X, y)``, ``predict_proba(X)``, ``get_state() -> (arrays, meta)``
     and ``set_state(arrays, meta)`` (arrays of numbers + JSON, never pickle).
-    ``fixed_length`` models need every input padded to ``input_length``.
+    ``fixed_length`` models need every input padded to ``input_length``. ``gradients`` is
+    False for models that look up k-mer identities: their input has no gradient, so they are
+    explained by in-silico mutagenesis only.
     """
 
     name: str
@@ -31,6 +33,7 @@ class ModelSpec:
     builder: Callable[..., Any]
     defaults: dict[str, Any] = field(default_factory=dict)
     fixed_length: bool = False
+    gradients: bool = True
 
     def hparams(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Defaults merged with ``overrides``; an unknown name is an input error."""
@@ -55,6 +58,7 @@ def register(
     input_kind: InputKind = "tokens",
     defaults: dict[str, Any] | None = None,
     fixed_length: bool = False,
+    gradients: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering a model builder under ``name``."""
 
@@ -62,7 +66,14 @@ def register(
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} registered twice")
         _REGISTRY[name] = ModelSpec(
-            name, description, family, input_kind, builder, dict(defaults or {}), fixed_length
+            name,
+            description,
+            family,
+            input_kind,
+            builder,
+            dict(defaults or {}),
+            fixed_length,
+            gradients,
         )
         return builder
 

@@ -8,7 +8,7 @@ self-contained ``explain.html``; the run's report links to it when it lies in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,7 @@ from genoclass.interpret.motifs import (
     match_motifs,
 )
 from genoclass.interpret.seqlets import extract_seqlets
+from genoclass.models import ModelSpec, get_spec
 from genoclass.reporting.explain_report import ExplainPage, write_explain_report
 from genoclass.reporting.logos import plot_gene_bars, plot_logo, plot_profiles, plot_pwm_logo
 from genoclass.reporting.run_report import write_run_report
@@ -72,7 +73,7 @@ EXPRESSION_NOTES = [
 class ExplainOptions:
     """Choices of ``genoclass explain``: methods, classes and how many samples to use."""
 
-    methods: list[str] = field(default_factory=lambda: ["integrated_gradients"])
+    methods: list[str] | None = None  # None: integrated gradients, or ISM where no gradient
     classes: list[str] | None = None
     split: str | None = None
     max_examples: int = 200  # sequences per class (expression models use every sample)
@@ -93,9 +94,7 @@ def run_explain(
     (default ``RUN_DIR/explain``); returns its path."""
     options = options or ExplainOptions()
     run = load_run(run_dir)
-    unknown = sorted(set(options.methods) - set(METHODS))
-    if unknown:
-        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
+    options = replace(options, methods=resolve_methods(get_spec(run.card.name), options.methods))
     kind = run.card.input.get("input_kind")
     if kind not in EXPLAINERS:
         raise InputError(f"explain supports sequence and expression models, not {kind!r} input")
@@ -109,6 +108,22 @@ def run_explain(
     if out.resolve().parent == run.directory.resolve():
         write_run_report(run.directory)
     return out
+
+
+def resolve_methods(spec: ModelSpec, methods: list[str] | None) -> list[str]:
+    """The attribution methods to run: the ones asked for (checked), else integrated
+    gradients, or ISM for models whose input has no gradient."""
+    if methods is None:
+        return ["integrated_gradients" if spec.gradients else "ism"]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
+    if not spec.gradients and set(methods) != {"ism"}:
+        raise InputError(
+            f"{spec.name} looks up k-mer identities, which have no input gradient; "
+            "explain it with --method ism"
+        )
+    return methods
 
 
 def chosen_classes(classes: list[str], wanted: list[str] | None) -> list[int]:
@@ -152,7 +167,7 @@ def explain_sequences(
         raise InputError("no correctly classified sequences of the chosen classes to explain")
     batch = features.batch(rows)
     x, lengths, target = onehot_batch(batch), batch["lengths"], torch.from_numpy(y[rows])
-    model = onehot_model(run.model)
+    model = onehot_model(run.model, get_spec(run.card.name).gradients)
     attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in options.methods}
     np.savez_compressed(
         out / "attributions.npz",
