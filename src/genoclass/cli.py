@@ -77,6 +77,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             "preprocess",
             "recipe",
             "patience",
+            "label_smoothing",
             "test_size",
             "val_size",
             "dedup",
@@ -306,6 +307,12 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         help="onecycle: AdamW+OneCycleLR+clipping (S0); early_stopping: Adam (S1)",
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument(
+        "--label-smoothing",
+        type=float,
+        help="move training targets this far towards uniform (0 = off); also caps the "
+        "over-confidence that can make validation loss rise while accuracy still improves",
+    )
     p.add_argument("--test-size", type=float)
     p.add_argument("--val-size", type=float)
     p.add_argument(

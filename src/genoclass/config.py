@@ -32,6 +32,7 @@ class TrainConfig:
     recipe: str = "onecycle"
     patience: int = 3
     grad_clip: float = 1.0
+    label_smoothing: float = 0.0
     class_weights: bool = False
     seed: int = 42
     split_seed: int | None = None

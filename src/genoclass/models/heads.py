@@ -12,24 +12,32 @@ def n_outputs(n_classes: int) -> int:
     return 1 if n_classes == 2 else n_classes
 
 
-def loss_function(n_classes: int, class_weights: np.ndarray | None = None) -> nn.Module:
-    """BCE-with-logits for binary tasks (positive class = index 1), else cross-entropy."""
+def loss_function(
+    n_classes: int, class_weights: np.ndarray | None = None, label_smoothing: float = 0.0
+) -> nn.Module:
+    """BCE-with-logits for binary tasks (positive class = index 1), else cross-entropy;
+    ``label_smoothing`` e moves each target e of the way towards uniform over the classes
+    (binary targets become e/2 and 1 - e/2)."""
+    if not 0 <= label_smoothing < 1:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
     if n_classes == 2:
         pos_weight = None
         if class_weights is not None:
             pos_weight = torch.tensor([class_weights[1] / class_weights[0]], dtype=torch.float32)
-        return _BinaryLoss(pos_weight)
+        return _BinaryLoss(pos_weight, label_smoothing)
     weight = None if class_weights is None else torch.tensor(class_weights, dtype=torch.float32)
-    return nn.CrossEntropyLoss(weight=weight)
+    return nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
 
 
 class _BinaryLoss(nn.Module):
-    def __init__(self, pos_weight: torch.Tensor | None) -> None:
+    def __init__(self, pos_weight: torch.Tensor | None, label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.inner = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+        self.label_smoothing = label_smoothing
 
     def forward(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.inner(logits.squeeze(-1), y.float())
+        target = y.float() * (1 - self.label_smoothing) + self.label_smoothing / 2
+        return self.inner(logits.squeeze(-1), target)
 
 
 def logits_to_proba(logits: torch.Tensor) -> torch.Tensor:

@@ -41,6 +41,7 @@ class FitSettings:
     weight_decay: float = 1e-2
     patience: int = 3
     grad_clip: float = 1.0
+    label_smoothing: float = 0.0
     seed: int = 42
     progress: bool = True
 
@@ -124,7 +125,7 @@ def fit_model(
     """
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
     optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
-    module = ClassifierModule(model, n_classes, optim, class_weights)
+    module = ClassifierModule(model, n_classes, optim, class_weights, settings.label_smoothing)
     tracker = _HistoryAndBest()
     callbacks: list[Callback] = [tracker]
     progress = progress_callback() if settings.progress else None

@@ -31,12 +31,13 @@ class ClassifierModule(L.LightningModule):
         n_classes: int,
         optim: OptimSettings,
         class_weights: np.ndarray | None = None,
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
         self.model = model
         self.n_classes = n_classes
         self.optim = optim
-        self.loss = loss_function(n_classes, class_weights)
+        self.loss = loss_function(n_classes, class_weights, label_smoothing)
         self._val_proba: list[torch.Tensor] = []
         self._val_y: list[torch.Tensor] = []
 

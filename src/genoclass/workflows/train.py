@@ -258,6 +258,7 @@ def _fit_settings(config: TrainConfig, progress: bool) -> FitSettings:
         weight_decay=config.weight_decay,
         patience=config.patience,
         grad_clip=config.grad_clip,
+        label_smoothing=config.label_smoothing,
         seed=config.seed,
         progress=progress,
     )
