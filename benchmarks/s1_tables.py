@@ -26,12 +26,15 @@ S1_REPORTED = {
 
 
 def _pm(row: pd.Series, column: str, digits: int = 3) -> str:
-    return f"{row[f'{column}_mean']:.{digits}f} ± {row[f'{column}_sd']:.{digits}f}"
+    mean, sd = row[f"{column}_mean"], row[f"{column}_sd"]
+    return f"{mean:.{digits}f}" + ("" if pd.isna(sd) else f" ± {sd:.{digits}f}")
 
 
 def summary_table(tag: str) -> str:
-    """Mean ± sd per model, cross-data accuracy when scored, S1's figures beside."""
+    """Mean ± sd per model (best first by the comparison's metric), cross-data accuracy
+    when scored, S1's figures beside."""
     frame = pd.read_csv(RESULTS / f"s1_{tag}_comparison.csv")
+    metric = json.loads((RESULTS / f"s1_{tag}_comparison.json").read_text())["metric"]
     cross = [c[: -len("_mean")] for c in frame if c.startswith("accuracy@") and c.endswith("_mean")]
     head = ["model", "seeds", *METRICS, *(c.replace("accuracy@", "acc ") for c in cross)]
     head += ["params", "train s", "epochs", "infer seq/s"]
@@ -39,7 +42,7 @@ def summary_table(tag: str) -> str:
     if with_s1:
         head += ["S1 acc / AUC"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for _, row in frame.sort_values("accuracy_mean", ascending=False).iterrows():
+    for _, row in frame.sort_values(f"{metric}_mean", ascending=False).iterrows():
         cells = [str(row["model"]), str(int(row["n"]))]
         cells += [_pm(row, m) for m in (*METRICS, *cross)]
         cells += [f"{row['params_mean']:,.0f}", f"{row['train_seconds_mean']:,.0f}"]
@@ -63,13 +66,17 @@ def tests_table(tag: str) -> str:
         "|---|---|---|---|---|",
     ]
     for name, test in result["paired_tests"].items():
-        p = test["t_pvalue"]
-        lines.append(
-            f"| {name} | {test['n']} | {test['mean_diff']:+.4f} | {test['sd_diff']:.4f} | "
-            + ("–" if p is None else f"{p:.2g}")
-            + " |"
-        )
+        cells = [
+            _number(test["mean_diff"], "+.4f"),
+            _number(test["sd_diff"], ".4f"),
+            _number(test["t_pvalue"], ".2g"),
+        ]
+        lines.append(f"| {name} | {test['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "–" if value is None or pd.isna(value) else format(value, spec)
 
 
 def main() -> None:
