@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from genoclass.atomic import write_text_atomic
 from genoclass.errors import InputError
 from genoclass.reporting.html import (
     Section,
@@ -59,7 +58,7 @@ def write_compare_report(out: Path) -> Path:
         Section("Protocol", pre_html(json.dumps(result["protocol"], indent=2))),
     ]
     page = render_page("genoclass model comparison", sections, subtitle=str(out.name))
-    return _write_atomic(out / "comparison.html", page)
+    return write_text_atomic(out / "comparison.html", page)
 
 
 def _summary_html(result: dict) -> str:
@@ -103,11 +102,3 @@ def _run_links(result: dict) -> str:
 
 def _notes(result: dict) -> list[dict[str, str]]:
     return [{"metric": k, "definition": v} for k, v in result["averaging"].items()]
-
-
-def _write_atomic(target: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, target)
-    return target

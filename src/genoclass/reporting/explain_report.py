@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from genoclass.atomic import write_text_atomic
 from genoclass.reporting.html import Section, escape, image_html, render_page, table_html, text_html
 from genoclass.reporting.plots import figure_to_data_uri
 
@@ -41,8 +42,4 @@ def write_explain_report(page: ExplainPage, out_dir: Path, run_report: Path | No
     sections += [Section(t, figures_html(figs)) for t, figs in page.figures.items()]
     if page.notes:
         sections.append(Section("How to read this page", "".join(text_html(n) for n in page.notes)))
-    path = Path(out_dir) / "explain.html"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_page(page.title, sections), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(Path(out_dir) / "explain.html", render_page(page.title, sections))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from genoclass.atomic import write_text_atomic
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
 from genoclass.reporting.html import (
@@ -60,7 +59,7 @@ def write_run_report(run_dir: Path) -> Path:
     model = metrics.get("model", "unknown model")
     subtitle = f"{metrics.get('task', 'unknown task')} · {len(classes)} classes · {run_dir.name}"
     page = render_page(f"genoclass run report: {model}", sections, subtitle=subtitle)
-    return _write_atomic(run_dir / "report.html", page)
+    return write_text_atomic(run_dir / "report.html", page)
 
 
 def _explain_links_html(run_dir: Path, pages: list[Path]) -> str:
@@ -188,16 +187,3 @@ def _config_html(config: dict | None) -> str:
     if config is None:
         return text_html("No config.yaml in this run directory.", muted=True)
     return pre_html(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-
-
-def _write_atomic(target: Path, text: str) -> Path:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)  # mkstemp creates 0600; a report should be readable like any file
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target

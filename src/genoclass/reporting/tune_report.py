@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from genoclass.atomic import write_text_atomic
 from genoclass.reporting.html import Section, image_html, pre_html, render_page, table_html
 from genoclass.reporting.plots import figure_to_data_uri
-from genoclass.reporting.run_report import _write_atomic
 
 #: validation criteria plotted per hyperparameter (loss on its own panel)
 SCORE_CRITERIA = ("accuracy", "f1_macro", "mcc", "integrated_f1")
@@ -73,7 +73,7 @@ def write_tune_report(tune_dir: Path, space: dict[str, list[Any] | None]) -> Pat
     ]
     subtitle = f"{best['strategy']} · objective {best['objective']} · {best['n_trials']} trials"
     page = render_page(f"genoclass tuning: {best['model']}", sections, subtitle=subtitle)
-    return _write_atomic(tune_dir / "tune_report.html", page)
+    return write_text_atomic(tune_dir / "tune_report.html", page)
 
 
 def _best_run_html(run_dir: Path) -> str:

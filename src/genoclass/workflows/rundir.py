@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from genoclass.atomic import write_text_atomic
 from genoclass.errors import InputError
 
 CHECKPOINTS = "checkpoints"
@@ -50,16 +51,13 @@ def staged_directory(out: Path, *, overwrite: bool = False, resume: bool = False
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temp file + rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_plain))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
 
 
 def write_yaml(path: Path, data: Any) -> None:
     """Write YAML atomically (temp file + rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(json.loads(json.dumps(data, default=_plain)), sort_keys=False))
-    os.replace(tmp, path)
+    plain = json.loads(json.dumps(data, default=_plain))
+    write_text_atomic(path, yaml.safe_dump(plain, sort_keys=False))
 
 
 def _plain(value: Any) -> Any:
