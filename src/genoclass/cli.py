@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
-from genoclass.errors import GenoclassError, InputError
+from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
     from genoclass.config import TrainConfig
@@ -85,6 +90,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         )
     }
     overrides.update(_columns(args))
+    if args.command == "train":  # cross-validation folds and seeds (compare's --seeds differ)
+        overrides.update(cv=args.cv, cv_seeds=args.seeds)
     if args.class_weights:
         overrides["class_weights"] = True
     if args.ignore_splits:
@@ -100,10 +107,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from genoclass.workflows.train import run_training
 
     config = _train_config(args)
-    if args.cv is not None:
-        config.cv = args.cv
-    if args.seeds is not None:
-        config.cv_seeds = args.seeds
     if config.cv:
         from genoclass.workflows.crossval import run_crossval
 
@@ -188,9 +191,12 @@ def _print_result(run: Path) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from genoclass.atomic import check_output_file
     from genoclass.workflows.apply import evaluate_run
     from genoclass.workflows.rundir import write_json
 
+    if args.out:
+        check_output_file(args.out, "--out")
     result = evaluate_run(args.model, args.data, split=args.split, **_columns(args))
     m = result["metrics"]
     print(
@@ -357,9 +363,19 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML file of settings (flags win)")
 
 
+def _out_option(args: argparse.Namespace) -> str | None:
+    return args.out
+
+
+def _explain_output(args: argparse.Namespace) -> Path:
+    from genoclass.workflows.explain import explain_dir
+
+    return explain_dir(args.model, args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="genoclass", description=__doc__)
+    parser = _Parser(prog="genoclass", description=__doc__)
     parser.add_argument("--version", action="version", version=f"genoclass {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -377,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, resume_with="flag", output_of=_out_option)
 
     p = sub.add_parser(
         "compare", help="train several models over seeds on identical splits and compare them"
@@ -398,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cross", help="comma-separated labelled files every run is also scored on")
     _training_options(p)
     p.add_argument("--out", required=True, help="compare directory (re-run to resume)")
-    p.set_defaults(func=cmd_compare)
+    p.set_defaults(func=cmd_compare, resume_with="rerun", output_of=_out_option)
 
     p = sub.add_parser("tune", help="search hyperparameters on validation, test the best once")
     p.add_argument("--model", help="registered model name (or `model:` in the space file)")
@@ -416,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-retrain", action="store_true", help="skip retraining the best config")
     _training_options(p)
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
-    p.set_defaults(func=cmd_tune)
+    p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")
@@ -455,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
     _data_options(p)
-    p.set_defaults(func=cmd_explain)
+    p.set_defaults(func=cmd_explain, output_of=_explain_output)
 
     p = sub.add_parser("models", help="list registered models")
     p.set_defaults(func=cmd_models)
@@ -486,11 +502,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: exit 0 on success, 2 on bad input or usage, 1 on unexpected failure."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point: exit 0 on success, 2 on bad input or usage, 1 on unexpected failure,
+    130 / 143 when stopped by SIGINT / SIGTERM. Every error is one line on stderr (the
+    traceback only with ``--debug``, before or after the subcommand)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _stop_signals_raise(), _warnings_as_lines(args.debug), _locked_output(args):
+            return args.func(args)
+    except Interrupted as exc:
+        print(f"genoclass: {_interrupted_line(exc, args, argv)}", file=sys.stderr)
+        return exc.exit_code
     except InputError as exc:
         if args.debug:
             raise
@@ -500,11 +522,90 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"genoclass: unexpected failure: {type(exc).__name__}: {exc} "
+            f"genoclass: unexpected failure: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2) and ``--debug`` on every subcommand."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if self.prog != "genoclass":  # a subcommand: --debug may follow it
+            self.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+            )
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"genoclass: error: {self.prog}: {one_line(message)} (see --help)\n")
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While the command runs, SIGINT and SIGTERM raise ``Interrupted`` (one policy for every
+    command: Lightning would turn SIGINT into exit 1 and swallow SIGTERM into exit 0)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _locked_output(args: argparse.Namespace) -> Iterator[None]:
+    """Hold the lock of the command's output folder, so a second command writing the same
+    folder fails at once naming this process (train, compare, tune and explain)."""
+    from genoclass.atomic import output_lock
+
+    out = getattr(args, "output_of", lambda a: None)(args)
+    if out is None:
+        yield
+        return
+    with output_lock(out):
+        yield
+
+
+@contextmanager
+def _warnings_as_lines(debug: bool) -> Iterator[None]:
+    """Input warnings print as one ``genoclass: warning:`` line each; the libraries' own
+    warnings (deprecations and the like, not about the user's input) only with --debug."""
+
+    def show(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+        if issubclass(category, InputWarning):
+            print(f"genoclass: warning: {one_line(str(message))}", file=sys.stderr)
+        elif debug:
+            original(message, category, *rest, **kw)  # type: ignore[arg-type]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InputWarning)
+        original = warnings.showwarning
+        warnings.showwarning = show  # type: ignore[assignment]
+        yield
+
+
+def _interrupted_line(exc: Interrupted, args: argparse.Namespace, argv: list[str]) -> str:
+    """What was stopped and how to continue: the exact command that resumes it."""
+    head = f"interrupted by {signal.Signals(exc.signum).name}"
+    resume = getattr(args, "resume_with", None)
+    if resume is None:
+        return f"{head}; nothing was written, run the command again"
+    command = argv
+    # a single run resumes with --resume; compare, tune and --cv resume by re-running
+    if resume == "flag" and not getattr(args, "cv", None) and "--resume" not in argv:
+        command = [*argv, "--resume"]
+    how = f"genoclass {shlex.join(command)}"
+    return f"{head}; checkpoints are kept, the run can be resumed with: {how}"
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def demo_like_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
         model="fast_accurate_cnn",
         model_params={"embed_dim": 8, "channels": [8, 16, 16], "hidden": 16},
         epochs=2,
-        seed=0,
+        seed=1,
         out=str(folder / "run"),
     )
     return run_training(config, progress=False), folder / "data.csv"

@@ -22,7 +22,7 @@ from genoclass.io.records import (
     make_records,
     require_labels,
 )
-from genoclass.io.textfile import is_gzip
+from genoclass.io.textfile import READ_ERRORS, is_gzip, read_problem
 
 #: Delimiter of each delimited table format.
 DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -73,8 +73,8 @@ def _load(path: Path, fmt: str) -> pd.DataFrame:
                 encoding_errors="replace",
                 compression="gzip" if is_gzip(path) else None,
             )
-    except (ValueError, OSError) as err:
-        raise InputError(f"cannot read as {fmt}: {err}", path=path) from None
+    except READ_ERRORS as err:
+        raise read_problem(err, path, fmt) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 

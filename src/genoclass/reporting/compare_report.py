@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genoclass.atomic import write_text_atomic
+from genoclass.atomic import write_text_atomic, write_with
 from genoclass.errors import InputError
 from genoclass.reporting.html import (
     Section,
@@ -46,7 +46,7 @@ def write_compare_report(out: Path) -> Path:
     summary = pd.DataFrame(result["summary"])
     metric = result["metric"]
     fig = plot_bars_with_error(runs, metric, title=f"test {metric} (mean ± sd over seeds)")
-    fig.savefig(out / "comparison.png", dpi=100)
+    write_with(out / "comparison.png", lambda temp: fig.savefig(temp, dpi=100, format="png"))
     columns = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     sections = [
         Section("Summary", _summary_html(result)),

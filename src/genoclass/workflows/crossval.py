@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
+from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
-from genoclass.models import get_spec
-from genoclass.workflows.inputs import READERS, LabelledData
+from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import write_json
 from genoclass.workflows.train import run_training
 
@@ -63,7 +63,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     out = Path(config.out)
     if (out / "cv.json").exists() and not overwrite:
         raise InputError("cross-validation directory is complete; pass --overwrite", path=out)
-    spec = get_spec(config.model)
+    spec, _ = check_run(config)
     data = READERS[spec.input_kind](config)
     table = data.table.reset_index(drop=True)
     seeds = [config.seed + i for i in range(max(config.cv_seeds, 1))]
@@ -86,8 +86,8 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
             rows.append(_fold_row(run_dir, seed, fold + 1))
     folds_frame = pd.DataFrame(rows)
     summary = summarize_folds(folds_frame)
-    folds_frame.to_csv(out / "cv.csv", index=False)
-    summary.to_csv(out / "cv_summary.csv", index=False)
+    write_table_atomic(folds_frame, out / "cv.csv")
+    write_table_atomic(summary, out / "cv_summary.csv")
     write_json(
         out / "cv.json",
         {

@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from genoclass.atomic import write_table_atomic, write_with
+from genoclass.config import Bounds, check_fields, setting
 from genoclass.data.featurize import featurizer_from_state
 from genoclass.errors import InputError
 from genoclass.interpret.attributions import METHODS, attribute, onehot_model
@@ -76,11 +78,30 @@ class ExplainOptions:
     methods: list[str] | None = None  # None: integrated gradients, or ISM where no gradient
     classes: list[str] | None = None
     split: str | None = None
-    max_examples: int = 200  # sequences per class (expression models use every sample)
-    top_genes: int = 20
+    # sequences per class (expression models use every sample)
+    max_examples: int = setting(200, Bounds("int", 1, 10**7))
+    top_genes: int = setting(20, Bounds("int", 1, 10**6))
     n_logos: int = 3
     seqlet_width: int = 10
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write arrays to a compressed ``.npz`` file atomically."""
+
+    def write(temp: Path) -> None:
+        with open(temp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+
+    write_with(path, write)
+
+
+def explain_dir(run_dir: str | Path, out: str | Path | None) -> Path:
+    """Where ``explain`` writes: ``out``, by default ``RUN_DIR/explain``."""
+    return Path(out) if out else Path(run_dir) / "explain"
 
 
 def run_explain(
@@ -101,7 +122,7 @@ def run_explain(
     table = read_for_run(run, data, split=options.split, labels_required=True, **columns)
     y = label_indices(table, run.card.classes, data)
     targets = chosen_classes(run.card.classes, options.classes)
-    out = Path(out) if out else run.directory / "explain"
+    out = explain_dir(run.directory, out)
     with staged_directory(out, overwrite=True) as stage:
         page = EXPLAINERS[kind](run, table, y, targets, options, stage)
         write_explain_report(page, stage, run.directory / "report.html")
@@ -169,7 +190,7 @@ def explain_sequences(
     x, lengths, target = onehot_batch(batch), batch["lengths"], torch.from_numpy(y[rows])
     model = onehot_model(run.model, get_spec(run.card.name).gradients)
     attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in options.methods}
-    np.savez_compressed(
+    save_npz(
         out / "attributions.npz",
         id=table["id"].to_numpy()[rows].astype(str),
         target=y[rows],
@@ -181,8 +202,8 @@ def explain_sequences(
     motifs = learn_motifs(
         x.numpy(), contributions, lengths.numpy(), y[rows], targets, run, options.seqlet_width
     )
-    motifs.drop(columns=["pwm", "cwm"]).to_csv(out / "motifs.csv", index=False)
-    np.savez_compressed(
+    write_table_atomic(motifs.drop(columns=["pwm", "cwm"]), out / "motifs.csv")
+    save_npz(
         out / "motifs.npz",
         **{
             f"{kind}_{row.motif}": getattr(row, kind)
@@ -298,7 +319,7 @@ def explain_expression(
     else:
         arrays = {"permutation": classical_importance(run.model, features.x, y, seed=options.seed)}
         method = "permutation"
-    np.savez_compressed(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
+    save_npz(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
     n = len(run.card.classes)
     scores = class_means(arrays[method], y, n, correct)
     stability = top_k_frequency(bootstrap_scores(arrays[method], y, correct, n), options.top_genes)
@@ -309,7 +330,7 @@ def explain_expression(
     if not isinstance(run.model, nn.Module) and hasattr(run.model, "feature_importances"):
         impurity = dict(zip(genes, impurity_importance(run.model), strict=True))
         markers = markers.assign(impurity_importance=markers["gene"].map(impurity))
-    markers.to_csv(out / "biomarkers.csv", index=False)
+    write_table_atomic(markers, out / "biomarkers.csv")
     bars = [
         (name, plot_gene_bars(group, f"{name}: top {options.top_genes} genes"))
         for name, group in markers.groupby("class", sort=False)
