@@ -18,9 +18,10 @@ Batches read their rows with positioned reads (``os.pread``), so a store of any 
 a training process no resident memory beyond the batch; whole per-sequence arrays (labels,
 splits, hashes) are memory-mapped. Opening checks what is cheap: the manifest, that every
 file is there with exactly the size its dtype and shape imply, and the SHA-256 of every
-per-sequence array (everything but the tokens, which can be far larger). Tokens are checked lazily: every gathered batch must hold
-only token ids 1-5, and :meth:`SequenceStore.verify` with ``full=True`` hashes them too.
-Any mismatch is an :class:`~genoclass.errors.InputError` naming the file and the problem.
+per-sequence array (everything but the tokens, which can be far larger). Tokens are
+checked lazily: every gathered batch must hold only token ids 1-5, and
+:meth:`SequenceStore.verify` with ``full=True`` hashes them too. Any mismatch is an
+:class:`~genoclass.errors.InputError` naming the file and the problem.
 """
 
 from __future__ import annotations
