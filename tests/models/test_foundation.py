@@ -284,6 +284,46 @@ def test_remote_code_is_refused_without_the_flag(folders, tmp_path):
     assert "auto_map" in message and not marker.exists()
 
 
+def save_remote_code_model(folder, nt_folder, marker):
+    """Nucleotide Transformer v2 layout: the folder's own config and masked-LM classes
+    (auto_map names no AutoModel), here thin subclasses of the ESM ones that leave a marker
+    file when their code runs."""
+    shutil.copytree(nt_folder, folder)
+    (folder / "tiny_config.py").write_text(
+        "from transformers import EsmConfig\n\n"
+        f"open({str(marker)!r}, 'w').close()\n\n"
+        "class TinyDnaConfig(EsmConfig):\n    model_type = 'tiny_dna'\n"
+    )
+    (folder / "tiny_model.py").write_text(
+        "from transformers import EsmForMaskedLM\n\n"
+        "from .tiny_config import TinyDnaConfig\n\n"
+        "class TinyDnaForMaskedLM(EsmForMaskedLM):\n    config_class = TinyDnaConfig\n"
+    )
+    auto_map = {
+        "AutoConfig": "tiny_config.TinyDnaConfig",
+        "AutoModelForMaskedLM": "tiny_model.TinyDnaForMaskedLM",
+    }
+    edit_json(folder / "config.json", model_type="tiny_dna", auto_map=auto_map)
+
+
+def test_trusted_remote_code_model_trains_saves_and_reloads(folders, tmp_path):
+    marker = tmp_path / "code-ran"
+    save_remote_code_model(tmp_path / "remote", folders / "nt", marker)
+    one_line_error("trust_remote_code", load_pretrained, tmp_path / "remote", 1)
+    assert not marker.exists()
+    model = load_pretrained(tmp_path / "remote", 1, trust_remote_code=True).eval()
+    assert marker.exists() and type(model.backbone).__name__ == "EsmModel"
+    x, lengths = batch(planted(2, 30, seed=8), range(4))
+    expected = model(x, lengths)
+    save_foundation(model, tmp_path / "saved")
+    shutil.rmtree(tmp_path / "remote")
+    saved_code = sorted(p.name for p in (tmp_path / "saved" / "hf").glob("*.py"))
+    assert saved_code == ["tiny_config.py", "tiny_model.py"]
+    one_line_error("trust_remote_code", load_foundation, tmp_path / "saved")
+    loaded = load_foundation(tmp_path / "saved", trust_remote_code=True)
+    assert torch.equal(loaded(x, lengths), expected)
+
+
 def test_saved_remote_code_needs_the_flag_again(saved_model):
     edit_json(saved_model / "hf" / "config.json", auto_map={"AutoModel": "x.Model"})
     one_line_error("trust_remote_code", load_foundation, saved_model)

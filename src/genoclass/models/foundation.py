@@ -296,20 +296,19 @@ def _check_folder(path: str | Path, trust_remote_code: bool) -> Path:
     return folder
 
 
-def _check_config(folder: Path, trust_remote_code: bool) -> dict[str, Any]:
-    """config.json as a dict, refusing remote code without the flag and unknown types."""
+def _check_config(folder: Path, trust_remote_code: bool) -> None:
+    """Refuse remote code without the flag, and architectures transformers does not know
+    (a trusted folder's own code may define its type: DNABERT-2's config names none)."""
     config = _read_json(folder / "config.json")
     _refuse_remote_code(folder, trust_remote_code)
+    if "auto_map" in config:
+        return
     model_type = config.get("model_type")
-    if not isinstance(model_type, str) or not model_type:
-        raise InputError("config.json has no model_type", path=folder / "config.json")
-    known = _transformers().CONFIG_MAPPING
-    if "auto_map" not in config and model_type not in known:
+    if not isinstance(model_type, str) or model_type not in _transformers().CONFIG_MAPPING:
         raise InputError(
             f"unknown architecture model_type={model_type!r} for this transformers version",
             path=folder / "config.json",
         )
-    return config
 
 
 def _refuse_remote_code(folder: Path, trust_remote_code: bool) -> None:
