@@ -81,6 +81,10 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             "test_size",
             "val_size",
             "dedup",
+            "similarity",
+            "kmer",
+            "group_col",
+            "split_by",
             "out",
         )
     }
@@ -317,8 +321,25 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-size", type=float)
     p.add_argument(
         "--dedup",
-        choices=["none", "exact", "rc"],
-        help="keep exact (or also reverse-complement) duplicates on one side of splits",
+        choices=["none", "exact", "rc", "similar"],
+        help="keep exact duplicates (exact), also reverse complements (rc), or also sequences "
+        "of k-mer Jaccard similarity >= --similarity (similar) on one side of every split",
+    )
+    p.add_argument(
+        "--similarity",
+        type=float,
+        help="with --dedup similar: k-mer Jaccard threshold, either strand (default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, help="with --dedup similar: k-mer length (default 9)")
+    p.add_argument(
+        "--group-col",
+        help="keep rows sharing this column's value (gene, patient, ...) on one side of every "
+        "split; a sequence-table column, FASTA header field COL=value, or --labels column",
+    )
+    p.add_argument(
+        "--split-by",
+        choices=["chromosome"],
+        help="chromosome: keep each chromosome on one side (ids as chr:start-end)",
     )
     p.add_argument("--class-weights", action="store_true", help="balanced class weights")
     p.add_argument(

@@ -15,6 +15,7 @@ import pandas as pd
 
 from genoclass.errors import InputError
 from genoclass.io.records import (
+    GROUP_COLUMN,
     SPLIT_NAMES,
     RawRecords,
     ReadOptions,
@@ -44,6 +45,10 @@ def read_table(
     if options.labels_required:
         reason = f"empty label in column {label_col!r}"
         require_labels(labels, numbers, path=path, where=where, reason=reason)
+    extra = None
+    if options.group_col:
+        column = _require_column(frame, options.group_col, "group", path)
+        extra = {GROUP_COLUMN: _as_text(frame[column]).tolist()}
     ids = pd.Series(f"{base_name(path)}_", index=frame.index) + numbers.astype(str)
     if "id" in frame.columns:
         ids = _as_text(frame["id"]).fillna(ids)
@@ -55,6 +60,7 @@ def read_table(
         labels=labels.tolist(),
         numbers=numbers,
         split=split if split is not None else _split_column(frame, path, numbers, where),
+        extra=extra,
     )
 
 
