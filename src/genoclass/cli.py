@@ -267,6 +267,34 @@ def cmd_data_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_qc(args: argparse.Namespace) -> int:
+    from genoclass.config import TrainConfig
+    from genoclass.data.qc import QCSettings
+    from genoclass.workflows.qc import run_qc
+
+    config = TrainConfig(
+        data=args.path,
+        test=args.test,
+        val=args.val,
+        labels=args.labels,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        orientation=args.orientation or "auto",
+        group_col=args.group_col,
+        ignore_splits=args.ignore_splits,
+    )
+    settings = QCSettings(threshold=args.similarity, k=args.kmer, seed=args.seed)
+    out, result = run_qc(config, settings, args.out, overwrite=args.overwrite)
+    for item in result.report["checks"]:
+        fix = f"  fix: {item['fix']}" if item["fix"] else ""
+        print(f"{item['status'].upper():<5} {item['name']}: {json.dumps(item['value'])}{fix}")
+    print(
+        f"QC {result.report['status'].upper()}\nreport: {out / 'qc.html'}\njson: {out / 'qc.json'}"
+    )
+    return 0
+
+
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from genoclass.io.fetch import list_datasets
 
@@ -493,6 +521,35 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_data_summary)
+    p = data.add_parser(
+        "qc", help="shortcut, duplicate and leakage report (HTML + JSON) before training"
+    )
+    p.add_argument("path", help="labelled sequences or expression matrix")
+    p.add_argument("--test", help="separate test file (leakage is measured against it)")
+    p.add_argument("--val", help="separate validation file")
+    _data_options(p)
+    _expression_options(p)
+    p.add_argument(
+        "--similarity",
+        type=float,
+        default=0.8,
+        help="near-duplicate threshold reported beside 0.9 (k-mer Jaccard; default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, default=9, help="k-mer length of the similarity")
+    p.add_argument(
+        "--seed", type=int, default=42, help="seed of the random split given to unsplit data"
+    )
+    p.add_argument(
+        "--group-col", help="batch / patient column; principal components are checked against it"
+    )
+    p.add_argument(
+        "--ignore-splits",
+        action="store_true",
+        help="ignore the file's own split column / folders and use a random split",
+    )
+    p.add_argument("--out", required=True, help="output directory (qc.json, qc.html)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing directory")
+    p.set_defaults(func=cmd_data_qc)
 
     ds = sub.add_parser("datasets", help="Genomic Benchmarks datasets").add_subparsers(
         dest="datasets_cmd", required=True
