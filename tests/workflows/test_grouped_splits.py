@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from genoclass.cli import main
+from genoclass.data.groups import GroupingWarning
 from genoclass.data.synthetic_expression import planted_marker_expression
 
 BASES = np.array(list("ACGT"))
@@ -139,3 +140,25 @@ def test_expression_group_col_comes_from_the_labels_table(tmp_path):
     )
     assert main(argv.split()) == 0
     assert (sides(out, patient.get) == 1).all()
+
+
+def test_one_family_holding_most_of_a_class_warns_and_training_goes_ahead(tmp_path, capsys):
+    table = family_table(seed=4, n_families=30, size=2)
+    rng = np.random.default_rng(4)
+    parent = rng.choice(BASES, 250)
+    for m in range(40):  # 40 near-identical copies: most of class "c"
+        copy = parent.copy()
+        copy[rng.random(250) < 0.01] = "A"
+        table.loc[len(table)] = [f"c{m}", "".join(copy), "c", "gc", "chr1:1-2"]
+    for m in range(10):
+        table.loc[len(table)] = [f"d{m}", "".join(rng.choice(BASES, 250)), "c", "gd", "chr1:1-2"]
+    path = tmp_path / "skewed.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    out = tmp_path / "run"
+    argv = f"train --data {path} --model kmer_nb --dedup similar --similarity 0.5 --out {out}"
+    with pytest.warns(GroupingWarning, match="class 'c': one group holds 80%"):
+        assert main(argv.split()) == 0
+    assert "split groups:" in capsys.readouterr().out
+    data = json.loads((out / "metrics.json").read_text())["data"]
+    assert data["grouping"]["per_class"]["c"]["largest_group_share"] == pytest.approx(0.8)
+    assert len(data["grouping"]["warnings"]) == 1

@@ -9,10 +9,11 @@ strand it shares. Canonical Jaccard is only an approximation of the definition (
 pairs a k-mer of ``a`` with the reverse complement of a different k-mer of ``b``, about
 ``|K(a)|·|K(b)| / 4**k`` chance hits, and it counts a sequence that is half forward, half
 reverse copy of another as similar), so every candidate pair is verified with the exact
-definition above; the answer is exact for every pair LSH proposes. LSH itself is
-probabilistic: its band shape is chosen so that a pair exactly at the threshold is proposed
-with probability >= 0.99 (more above it); clusters are transitive, so a missed pair is
-usually joined through a third sequence anyway.
+definition above; the answer is exact for every pair LSH proposes (candidates whose MinHash
+estimate is more than five standard errors below the threshold, chance band collisions, are
+dropped without verification). LSH itself is probabilistic: its band shape is chosen so that
+a pair exactly at the threshold is proposed with probability >= 0.99 (more above it);
+clusters are transitive, so a missed pair is usually joined through a third sequence anyway.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ DEFAULT_NUM_PERM = 64
 MIN_K, MAX_K = 3, 16
 #: probability that LSH proposes a pair whose similarity equals the threshold
 TARGET_RECALL = 0.99
+#: candidates whose MinHash estimate lies this many standard errors below the threshold are
+#: dropped unverified
+ESTIMATE_MARGIN = 5.0
 #: in one LSH bucket each sequence is paired with at most this many following members
 BUCKET_WINDOW = 64
 #: bases hashed per block (bounds memory; blocks are spread over threads)
@@ -217,14 +221,22 @@ def _unique_pairs(lows: list[np.ndarray], highs: list[np.ndarray], n_b: int) -> 
     return np.stack([codes // n_b, codes % n_b], axis=1)
 
 
-def _by_estimate(a: SequenceSketch, b: SequenceSketch, pairs: np.ndarray) -> np.ndarray:
-    """Pairs sorted by MinHash-estimated similarity, highest first (verify likely ones first)."""
+def _by_estimate(
+    a: SequenceSketch, b: SequenceSketch, pairs: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Pairs sorted by MinHash-estimated similarity, highest first (verify likely ones first),
+    without those estimated more than ``ESTIMATE_MARGIN`` standard errors below the
+    threshold (chance band collisions; a pair truly at the threshold lands there with
+    probability 1e-5 or less for thresholds up to 0.9 with 64 hash functions)."""
     estimate = np.empty(len(pairs))
     for start in range(0, len(pairs), 100_000):
         chunk = pairs[start : start + 100_000]
         same = a.signatures[chunk[:, 0]] == b.signatures[chunk[:, 1]]
         estimate[start : start + len(chunk)] = same.mean(axis=1)
-    return pairs[np.argsort(-estimate, kind="stable")]
+    error = np.sqrt(threshold * (1 - threshold) / a.signatures.shape[1])
+    keep = estimate >= threshold - ESTIMATE_MARGIN * error
+    order = np.argsort(-estimate[keep], kind="stable")
+    return pairs[keep][order]
 
 
 def pair_similarity(a: SequenceSketch, i: int, b: SequenceSketch, j: int) -> float:
@@ -249,17 +261,24 @@ def kmer_similarity(a: str, b: str, k: int = DEFAULT_K) -> float:
     return pair_similarity(sketch, 0, sketch, 1)
 
 
-def candidate_pairs(sketch: SequenceSketch, threshold: float) -> np.ndarray:
-    """Pairs ``(i, j)``, ``i < j``, of one sketch that LSH proposes at ``threshold``, most
-    similar (by MinHash estimate) first."""
-    bands, rows = lsh_shape(threshold, sketch.signatures.shape[1])
-    members = np.flatnonzero(sketch.present)
+def candidate_pairs(a: SequenceSketch, b: SequenceSketch, threshold: float) -> np.ndarray:
+    """Pairs ``(i, j)`` (sequence ``i`` of ``a``, ``j`` of ``b``) that LSH proposes at
+    ``threshold``, most similar by MinHash estimate first; when ``b`` is ``a``, each pair once
+    with ``i < j``."""
+    if a.k != b.k or a.signatures.shape[1] != b.signatures.shape[1]:
+        raise ValueError("sketches differ in k or num_perm")
+    bands, rows = lsh_shape(threshold, a.signatures.shape[1])
+    members_a, members_b = np.flatnonzero(a.present), np.flatnonzero(b.present)
+    keys_b = _band_keys(b, bands, rows) if b is not a else None
     lows, highs = [], []
-    for keys in _band_keys(sketch, bands, rows):
-        low, high = _pairs_within(keys, members)
+    for keys in _band_keys(a, bands, rows):
+        if keys_b is None:
+            low, high = _pairs_within(keys, members_a)
+        else:
+            low, high = _pairs_between(keys, members_a, next(keys_b), members_b)
         lows.append(low)
         highs.append(high)
-    return _by_estimate(sketch, sketch, _unique_pairs(lows, highs, max(len(sketch), 1)))
+    return _by_estimate(a, b, _unique_pairs(lows, highs, max(len(b), 1)), threshold)
 
 
 def similarity_clusters(
@@ -281,7 +300,7 @@ def similarity_clusters(
     sketch = sketch_sequences(
         [seqs[i] for i in first], k=k, num_perm=num_perm, seed=seed, threads=threads
     )
-    pairs = candidate_pairs(sketch, threshold)
+    pairs = candidate_pairs(sketch, sketch, threshold)
     sketch.prepare_sets(pairs.ravel())
     parent = list(range(len(sketch)))
     for i, j in pairs.tolist():
@@ -322,16 +341,7 @@ def near_duplicates(
         else sketch_sequences(s, k=k, num_perm=num_perm, seed=seed, threads=threads)
         for s in (queries, references)
     )
-    if a.k != b.k or a.signatures.shape[1] != b.signatures.shape[1]:
-        raise ValueError("sketches differ in k or num_perm")
-    bands, rows = lsh_shape(threshold, a.signatures.shape[1])
-    members_a, members_b = np.flatnonzero(a.present), np.flatnonzero(b.present)
-    lows, highs = [], []
-    for keys_a, keys_b in zip(_band_keys(a, bands, rows), _band_keys(b, bands, rows), strict=True):
-        low, high = _pairs_between(keys_a, members_a, keys_b, members_b)
-        lows.append(low)
-        highs.append(high)
-    pairs = _by_estimate(a, b, _unique_pairs(lows, highs, max(len(b), 1)))
+    pairs = candidate_pairs(a, b, threshold)
     a.prepare_sets(pairs[:, 0])
     b.prepare_sets(pairs[:, 1])
     found: dict[int, tuple[int, float]] = {}

@@ -166,6 +166,13 @@ def run_training(
             else ""
         )
     )
+    if "grouping" in prep.info:
+        grouping, balance = prep.info["grouping"], prep.info["split_balance"]["splits"]
+        print(
+            f"split groups: {grouping['groups']} (largest {grouping['largest_group']} rows); "
+            "class proportions per split differ from the overall ones by at most "
+            f"{max(s['max_deviation'] for s in balance.values()):.3f}"
+        )
     train_table = prep.table[prep.table["split"] == "train"]
     card = ModelCard(
         name=spec.name,
