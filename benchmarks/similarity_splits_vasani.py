@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import time
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def run_setting(data: Path, model: str, dedup: str, threshold: float | None, ext
     """Cross-validate one setting; returns its summary row."""
     name = f"{model}_{dedup}" + (f"_{threshold}" if threshold else "")
     out = SCRATCH / name
+    shutil.rmtree(out, ignore_errors=True)  # finished folds would be reused, not re-run
     argv = ["train", "--data", str(data), "--label-col", "class", "--model", model]
     argv += ["--cv", "5", "--seed", "42", "--dedup", dedup, "--out", str(out), "--overwrite"]
     argv += (["--similarity", str(threshold), "--kmer", "9"] if threshold else []) + extra

@@ -102,7 +102,7 @@ def test_bad_group_options_exit_2_with_one_line(family_tsv, tmp_path, capsys):
         ("--group-col donor", "no group column 'donor'"),
         ("--split-by chromosome", "chr:start-end"),
         ("--dedup similar --similarity 1.5", "--similarity must be in (0, 1]"),
-        ("--dedup similar --kmer 40", "k-mer length must be in 3..16"),
+        ("--dedup similar --kmer 40", "--kmer must be in 3..16"),
     ):
         argv = f"train --data {family_tsv} --model kmer_nb {extra} --out {tmp_path / 'x'}"
         assert main(argv.split()) == 2

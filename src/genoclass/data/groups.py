@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from genoclass.data.leakage import duplicate_groups
-from genoclass.data.similarity import DEFAULT_K, similarity_clusters
+from genoclass.data.similarity import DEFAULT_K, MAX_K, MIN_K, similarity_clusters
 from genoclass.errors import InputError
 from genoclass.io.records import GROUP_COLUMN
 
@@ -58,12 +58,9 @@ def _sequences(table: pd.DataFrame, mode: str) -> list[str]:
 def _similar(table: pd.DataFrame, settings: GroupSettings) -> np.ndarray:
     if not 0 < settings.similarity <= 1:
         raise InputError(f"--similarity must be in (0, 1], got {settings.similarity}")
-    try:
-        return similarity_clusters(
-            _sequences(table, "similar"), settings.similarity, k=settings.kmer
-        )
-    except ValueError as exc:
-        raise InputError(f"--kmer: {exc}") from None
+    if not MIN_K <= settings.kmer <= MAX_K:
+        raise InputError(f"--kmer must be in {MIN_K}..{MAX_K}, got {settings.kmer}")
+    return similarity_clusters(_sequences(table, "similar"), settings.similarity, k=settings.kmer)
 
 
 #: dedup mode -> group ids (None: no grouping)

@@ -8,6 +8,7 @@ from pathlib import Path
 from genoclass.atomic import write_text_atomic
 from genoclass.config import TrainConfig
 from genoclass.data.qc import QCResult, QCSettings, expression_qc, sequence_qc
+from genoclass.data.similarity import MAX_K, MIN_K
 from genoclass.errors import InputError
 from genoclass.reporting.qc_report import render_qc_page
 from genoclass.workflows.inputs import read_expression_inputs, read_sequence_inputs
@@ -29,18 +30,14 @@ def run_qc(
     """QC of ``config.data`` (plus ``config.test`` / ``config.val``) written to ``out``."""
     if not 0 < settings.threshold <= 1:
         raise InputError(f"--similarity must be in (0, 1], got {settings.threshold}")
+    if not MIN_K <= settings.k <= MAX_K:
+        raise InputError(f"--kmer must be in {MIN_K}..{MAX_K}, got {settings.k}")
     out = Path(out)
-    if is_expression(config):
-        data = read_expression_inputs(config)
-        result = expression_qc(data.table, settings)
-    else:
-        data = read_sequence_inputs(config)
-        try:
-            result = sequence_qc(data.table, settings)
-        except ValueError as exc:  # an unsupported k
-            raise InputError(f"--kmer: {exc}") from None
+    expression = is_expression(config)
+    data = (read_expression_inputs if expression else read_sequence_inputs)(config)
     if data.table["label"].nunique() < 2:
         raise InputError("QC needs at least two classes", path=config.data)
+    result = (expression_qc if expression else sequence_qc)(data.table, settings)
     result.report["files"] = data.info.get("files", {})
     with staged_directory(out, overwrite=overwrite) as stage:
         write_json(stage / "qc.json", result.report)
