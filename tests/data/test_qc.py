@@ -156,3 +156,17 @@ def test_data_qc_command_writes_json_and_html(tmp_path, capsys):
     assert main(["data", "qc", str(data), "--out", str(out)]) == 2  # exists, no --overwrite
     assert main(["data", "qc", str(data), "--similarity", "2", "--out", str(tmp_path / "x")]) == 2
     assert "--similarity" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+@pytest.mark.realdata
+def test_gue_prom_core_exact_leakage_matches_a_direct_count(shared_data, tmp_path):
+    folder = shared_data / "dna" / "gue" / "prom" / "prom_core_notata"
+    out = tmp_path / "qc"
+    assert main(["data", "qc", str(folder), "--out", str(out)]) == 0
+    report = json.loads((out / "qc.json").read_text())
+    train = set(pd.read_csv(folder / "train.csv.gz")["sequence"].str.upper())
+    test = pd.read_csv(folder / "test.csv.gz")["sequence"].str.upper()
+    exact = report["leakage"]["exact_and_reverse_complement"]["exact"]["train-test"]
+    assert exact == int(test.isin(train).sum()) > 0
+    near = report["leakage"]["near_duplicates"]["train-test"]["0.9"]["rows"]
+    assert near >= exact
