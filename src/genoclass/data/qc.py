@@ -228,11 +228,7 @@ def _near_leakage(table: pd.DataFrame, settings: QCSettings) -> dict:
                 "rows": int(len(found)),
                 "share": round(share, 4),
                 "examples": [
-                    {
-                        later: ids[later][q],
-                        earlier: ids[earlier][r],
-                        "similarity": round(s, 4),
-                    }
+                    {"row": ids[later][q], "similar_to": ids[earlier][r], "similarity": round(s, 4)}
                     for q, r, s in found.sort_values("similarity")
                     .head(settings.examples)
                     .itertuples(index=False)
@@ -360,7 +356,7 @@ def _near_identical(table: pd.DataFrame, corr: np.ndarray, examples: int) -> dic
             "rows": int(len(hit)),
             "share": round(len(hit) / max(len(b), 1), 4),
             "examples": [
-                {later: ids[b[h]], earlier: ids[a[p]], "correlation": round(float(best[h]), 4)}
+                {"row": ids[b[h]], "similar_to": ids[a[p]], "correlation": round(float(best[h]), 4)}
                 for h, p in list(zip(hit, partner, strict=True))[:examples]
             ],
         }
