@@ -295,6 +295,25 @@ def cmd_data_qc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_pack(args: argparse.Namespace) -> int:
+    from genoclass.data.pack import format_pack_result, pack_sequences, progress_printer
+
+    result = pack_sequences(
+        args.path,
+        args.out,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        window=args.window,
+        stride=args.stride,
+        max_n=args.max_n,
+        overwrite=args.overwrite,
+        progress=progress_printer(),
+    )
+    print(format_pack_result(result))
+    return 0
+
+
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from genoclass.io.fetch import list_datasets
 
@@ -550,6 +569,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output directory (qc.json, qc.html)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing directory")
     p.set_defaults(func=cmd_data_qc)
+    p = data.add_parser("pack", help="stream sequences into a packed, memory-mapped store")
+    p.add_argument("path", help="FASTA, CSV, TSV or Parquet file (or FASTA / GUE folder)")
+    p.add_argument("--out", required=True, help="store folder to create")
+    _data_options(p)
+    p.add_argument("--window", type=int, help="cut each record into windows of this length")
+    p.add_argument("--stride", type=int, help="step between windows (default: --window)")
+    p.add_argument("--max-n", type=float, help="drop sequences with a larger fraction of N")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    p.set_defaults(func=cmd_data_pack)
 
     ds = sub.add_parser("datasets", help="Genomic Benchmarks datasets").add_subparsers(
         dest="datasets_cmd", required=True

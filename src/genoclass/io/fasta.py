@@ -32,17 +32,42 @@ def read_fasta(path: Path, options: ReadOptions, *, label: str | None = None) ->
     """Read one FASTA file; ``label`` (e.g. the file stem) overrides labels in headers."""
     text = read_text(path).replace("\r", "")
     body = text.lstrip()
-    if not body:
-        raise InputError("no FASTA records in file", path=path)
-    if not body.startswith(">"):
-        line = text[: len(text) - len(body)].count("\n") + 1
-        raise InputError("not FASTA: a record must start with '>'", path=path, where=f"line {line}")
+    check_start(text[: len(text) - len(body)].count("\n"), body[:1], path)
     headers, sequences = [], []
     for chunk in body[1:].split("\n>"):
         header, _, lines = chunk.partition("\n")
         headers.append(header.strip())
         sequences.append("".join(lines.split()))
     numbers = np.arange(1, len(headers) + 1)
+    ids, labels = record_facts(headers, numbers, path, options, label=label)
+    extra = None
+    if options.group_col:  # a group such as gene=BRCA1 in the header
+        extra = {GROUP_COLUMN: [header_field(h, (options.group_col,)) for h in headers]}
+    return make_records(
+        path, "record", ids=ids, sequences=sequences, labels=labels, numbers=numbers, extra=extra
+    )
+
+
+def check_start(blank_lines: int, first: str, path: str | Path) -> None:
+    """InputError unless the first non-blank character of a file (``first``; empty when the
+    file is blank) opens a record; ``blank_lines`` counts the line breaks before it."""
+    if not first:
+        raise InputError("no FASTA records in file", path=path)
+    if first != ">":
+        where = f"line {blank_lines + 1}"
+        raise InputError("not FASTA: a record must start with '>'", path=path, where=where)
+
+
+def record_facts(
+    headers: list[str],
+    numbers: np.ndarray,
+    path: str | Path,
+    options: ReadOptions,
+    *,
+    label: str | None = None,
+) -> tuple[list[str], list[str | None]]:
+    """Ids and labels of FASTA records from their stripped headers; InputError at the first
+    missing label when labels are required. ``label`` overrides labels in headers."""
     stem = base_name(path)
     ids = [
         h.split(maxsplit=1)[0] if h else f"{stem}_{n}"
@@ -60,12 +85,7 @@ def read_fasta(path: Path, options: ReadOptions, *, label: str | None = None) ->
             where=_record,
             reason="missing label (put label=NAME in the header)",
         )
-    extra = None
-    if options.group_col:  # a group such as gene=BRCA1 in the header
-        extra = {GROUP_COLUMN: [header_field(h, (options.group_col,)) for h in headers]}
-    return make_records(
-        path, "record", ids=ids, sequences=sequences, labels=labels, numbers=numbers, extra=extra
-    )
+    return ids, labels
 
 
 def header_field(header: str, names: tuple[str, ...]) -> str | None:

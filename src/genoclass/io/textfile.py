@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 from pathlib import Path
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -33,3 +34,12 @@ def is_gzip(path: str | Path) -> bool:
     """Whether a file starts with the gzip magic bytes, whatever its name."""
     with open(path, "rb") as handle:
         return handle.read(2) == GZIP_MAGIC
+
+
+def file_sha256(path: str | Path, block: int = 1 << 24) -> str:
+    """Hex SHA-256 of a file's bytes, read block by block."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while data := handle.read(block):
+            digest.update(data)
+    return digest.hexdigest()
