@@ -42,6 +42,10 @@ class TrainConfig:
     test_size: float = 0.2
     val_size: float = 0.1
     dedup: str = "none"
+    similarity: float = 0.8
+    kmer: int = 9
+    group_col: str | None = None
+    split_by: str | None = None
     augment: dict[str, float] = field(default_factory=dict)
     window: int | None = None
     window_stride: int | None = None

@@ -13,12 +13,19 @@ import numpy as np
 import pandas as pd
 
 from genoclass.errors import InputError
-from genoclass.io.records import RawRecords, ReadOptions, base_name, make_records, require_labels
+from genoclass.io.records import (
+    GROUP_COLUMN,
+    RawRecords,
+    ReadOptions,
+    base_name,
+    make_records,
+    require_labels,
+)
 from genoclass.io.textfile import read_text
 
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas", ".ffn")
 
-_LABEL_FIELD = re.compile(r"(?:^|[\s|;])(?:label|class)=([^\s|;]+)")
+_FIELD = r"(?:^|[\s|;])(?:{names})=([^\s|;]+)"
 
 
 def read_fasta(path: Path, options: ReadOptions, *, label: str | None = None) -> RawRecords:
@@ -33,8 +40,11 @@ def read_fasta(path: Path, options: ReadOptions, *, label: str | None = None) ->
         sequences.append("".join(lines.split()))
     numbers = np.arange(1, len(headers) + 1)
     ids, labels = record_facts(headers, numbers, path, options, label=label)
+    extra = None
+    if options.group_col:  # a group such as gene=BRCA1 in the header
+        extra = {GROUP_COLUMN: [header_field(h, (options.group_col,)) for h in headers]}
     return make_records(
-        path, "record", ids=ids, sequences=sequences, labels=labels, numbers=numbers
+        path, "record", ids=ids, sequences=sequences, labels=labels, numbers=numbers, extra=extra
     )
 
 
@@ -66,7 +76,7 @@ def record_facts(
     if label is not None:
         labels: list[str | None] = [label] * len(headers)
     else:
-        labels = [_header_label(h) for h in headers]
+        labels = [header_field(h, ("label", "class")) for h in headers]
     if options.labels_required:
         require_labels(
             pd.Series(labels, dtype=object),
@@ -78,9 +88,10 @@ def record_facts(
     return ids, labels
 
 
-def _header_label(header: str) -> str | None:
-    """The value of a ``label=`` or ``class=`` field in a FASTA header, if any."""
-    match = _LABEL_FIELD.search(header)
+def header_field(header: str, names: tuple[str, ...]) -> str | None:
+    """The value of the first ``NAME=value`` field of a FASTA header with NAME in ``names``."""
+    pattern = _FIELD.format(names="|".join(re.escape(n) for n in names))
+    match = re.search(pattern, header)
     return None if match is None else match.group(1)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from genoclass.errors import InputError
 from genoclass.io.records import (
+    GROUP_COLUMN,
     SPLIT_NAMES,
     RawRecords,
     ReadOptions,
@@ -54,6 +55,10 @@ def read_table(
     columns = table_columns(list(frame.columns), options, path)
     numbers = np.arange(1, len(frame) + 1)
     ids, labels, splits = row_facts(frame, columns, numbers, path, options, fmt=fmt, split=split)
+    extra = None
+    if options.group_col:
+        column = _require_column(list(frame.columns), options.group_col, "group", path)
+        extra = {GROUP_COLUMN: as_text(frame[column]).tolist()}
     return make_records(
         path,
         "row",
@@ -62,6 +67,7 @@ def read_table(
         labels=labels,
         numbers=numbers,
         split=splits,
+        extra=extra,
     )
 
 
