@@ -135,6 +135,8 @@ OPTION_CASES = [
         ("--seed", "-1", "[0, 4294967295]"),
         ("--split-seed", "-2", "got -2"),
         ("--cv", "1", "or 0 (off)"),
+        ("--similarity", "2", "(0, 1]"),
+        ("--kmer", "40", "[3, 16]"),
     ]
 ] + [
     Case(f"--param {p}", lambda e, p=p: e.train("--param", p), (said,))

@@ -86,6 +86,10 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             "test_size",
             "val_size",
             "dedup",
+            "similarity",
+            "kmer",
+            "group_col",
+            "split_by",
             "out",
         )
     }
@@ -269,6 +273,53 @@ def cmd_data_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_qc(args: argparse.Namespace) -> int:
+    from genoclass.config import TrainConfig
+    from genoclass.data.qc import QCSettings
+    from genoclass.workflows.qc import run_qc
+
+    config = TrainConfig(
+        data=args.path,
+        test=args.test,
+        val=args.val,
+        labels=args.labels,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        orientation=args.orientation or "auto",
+        group_col=args.group_col,
+        ignore_splits=args.ignore_splits,
+    )
+    settings = QCSettings(threshold=args.similarity, k=args.kmer, seed=args.seed)
+    out, result = run_qc(config, settings, args.out, overwrite=args.overwrite)
+    for item in result.report["checks"]:
+        fix = f"  fix: {item['fix']}" if item["fix"] else ""
+        print(f"{item['status'].upper():<5} {item['name']}: {json.dumps(item['value'])}{fix}")
+    print(
+        f"QC {result.report['status'].upper()}\nreport: {out / 'qc.html'}\njson: {out / 'qc.json'}"
+    )
+    return 0
+
+
+def cmd_data_pack(args: argparse.Namespace) -> int:
+    from genoclass.data.pack import format_pack_result, pack_sequences, progress_printer
+
+    result = pack_sequences(
+        args.path,
+        args.out,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        window=args.window,
+        stride=args.stride,
+        max_n=args.max_n,
+        overwrite=args.overwrite,
+        progress=progress_printer(),
+    )
+    print(format_pack_result(result))
+    return 0
+
+
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from genoclass.io.fetch import list_datasets
 
@@ -323,8 +374,25 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-size", type=float)
     p.add_argument(
         "--dedup",
-        choices=["none", "exact", "rc"],
-        help="keep exact (or also reverse-complement) duplicates on one side of splits",
+        choices=["none", "exact", "rc", "similar"],
+        help="keep exact duplicates (exact), also reverse complements (rc), or also sequences "
+        "of k-mer Jaccard similarity >= --similarity (similar) on one side of every split",
+    )
+    p.add_argument(
+        "--similarity",
+        type=float,
+        help="with --dedup similar: k-mer Jaccard threshold, either strand (default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, help="with --dedup similar: k-mer length (default 9)")
+    p.add_argument(
+        "--group-col",
+        help="keep rows sharing this column's value (gene, patient, ...) on one side of every "
+        "split; a sequence-table column, FASTA header field COL=value, or --labels column",
+    )
+    p.add_argument(
+        "--split-by",
+        choices=["chromosome"],
+        help="chromosome: keep each chromosome on one side (ids as chr:start-end)",
     )
     p.add_argument("--class-weights", action="store_true", help="balanced class weights")
     p.add_argument(
@@ -488,6 +556,44 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_data_summary)
+    p = data.add_parser(
+        "qc", help="shortcut, duplicate and leakage report (HTML + JSON) before training"
+    )
+    p.add_argument("path", help="labelled sequences or expression matrix")
+    p.add_argument("--test", help="separate test file (leakage is measured against it)")
+    p.add_argument("--val", help="separate validation file")
+    _data_options(p)
+    _expression_options(p)
+    p.add_argument(
+        "--similarity",
+        type=float,
+        default=0.8,
+        help="near-duplicate threshold reported beside 0.9 (k-mer Jaccard; default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, default=9, help="k-mer length of the similarity")
+    p.add_argument(
+        "--seed", type=int, default=42, help="seed of the random split given to unsplit data"
+    )
+    p.add_argument(
+        "--group-col", help="batch / patient column; principal components are checked against it"
+    )
+    p.add_argument(
+        "--ignore-splits",
+        action="store_true",
+        help="ignore the file's own split column / folders and use a random split",
+    )
+    p.add_argument("--out", required=True, help="output directory (qc.json, qc.html)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing directory")
+    p.set_defaults(func=cmd_data_qc)
+    p = data.add_parser("pack", help="stream sequences into a packed, memory-mapped store")
+    p.add_argument("path", help="FASTA, CSV, TSV or Parquet file (or FASTA / GUE folder)")
+    p.add_argument("--out", required=True, help="store folder to create")
+    _data_options(p)
+    p.add_argument("--window", type=int, help="cut each record into windows of this length")
+    p.add_argument("--stride", type=int, help="step between windows (default: --window)")
+    p.add_argument("--max-n", type=float, help="drop sequences with a larger fraction of N")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    p.set_defaults(func=cmd_data_pack)
 
     ds = sub.add_parser("datasets", help="Genomic Benchmarks datasets").add_subparsers(
         dest="datasets_cmd", required=True
@@ -580,18 +686,22 @@ def _locked_output(args: argparse.Namespace) -> Iterator[None]:
 def _warnings_as_lines(debug: bool) -> Iterator[None]:
     """Input warnings print as one ``genoclass: warning:`` line each; the libraries' own
     warnings (deprecations and the like, not about the user's input) only with --debug."""
+    original = warnings.formatwarning
 
-    def show(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+    def line(message: Warning | str, category: type[Warning], *rest: object) -> str:
         if issubclass(category, InputWarning):
-            print(f"genoclass: warning: {one_line(str(message))}", file=sys.stderr)
-        elif debug:
-            original(message, category, *rest, **kw)  # type: ignore[arg-type]
+            return f"genoclass: warning: {one_line(str(message))}\n"
+        return original(message, category, *rest)  # type: ignore[arg-type]
 
     with warnings.catch_warnings():
+        if not debug:
+            warnings.simplefilter("ignore")
         warnings.simplefilter("always", InputWarning)
-        original = warnings.showwarning
-        warnings.showwarning = show  # type: ignore[assignment]
-        yield
+        warnings.formatwarning = line  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            warnings.formatwarning = original
 
 
 def _interrupted_line(exc: Interrupted, args: argparse.Namespace, argv: list[str]) -> str:

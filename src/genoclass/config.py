@@ -36,15 +36,17 @@ class Bounds:
     """The type and allowed values of one setting or hyperparameter.
 
     ``kind``: int, float, bool, str, ints (a non-empty list of integers), mapping or any.
-    Numbers (and every item of ``ints``) must lie in [``low``, ``high``] (``high`` excluded
-    when ``open_high``); text must be one of ``choices`` when choices are given (for a
-    number, a listed choice is accepted besides the range). ``optional`` allows None and
-    ``off`` names one more accepted value that switches the feature off (e.g. ``cv: 0``).
+    Numbers (and every item of ``ints``) must lie in [``low``, ``high``] (``low`` excluded
+    when ``open_low``, ``high`` when ``open_high``); text must be one of ``choices`` when
+    choices are given (for a number, a listed choice is accepted besides the range).
+    ``optional`` allows None and ``off`` names one more accepted value that switches the
+    feature off (e.g. ``cv: 0``).
     """
 
     kind: str
     low: float | None = None
     high: float | None = None
+    open_low: bool = False
     open_high: bool = False
     choices: tuple[Any, ...] = ()
     optional: bool = False
@@ -74,7 +76,7 @@ class Bounds:
         return True
 
     def _in_range(self, value: float) -> bool:
-        if self.low is not None and value < self.low:
+        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
             return False
         if self.high is not None and (value >= self.high if self.open_high else value > self.high):
             return False
@@ -88,7 +90,9 @@ class Bounds:
         elif self.low is not None or self.high is not None:
             low = "-inf" if self.low is None else _number(self.low)
             high = "inf" if self.high is None else _number(self.high)
-            text += f" in [{low}, {high}{')' if self.open_high else ']'}"
+            text += (
+                f" in {'(' if self.open_low else '['}{low}, {high}{')' if self.open_high else ']'}"
+            )
             if self.choices:
                 text += " or one of " + ", ".join(map(str, self.choices))
         if self.off is not None:
@@ -183,7 +187,7 @@ class TrainConfig:
     model_params: dict[str, Any] = setting({}, Bounds("mapping"), flag="--param")
     epochs: int = setting(10, Bounds("int", 1, 100_000))
     batch_size: int = setting(64, Bounds("int", 1, 1_000_000))
-    lr: float = setting(1e-3, Bounds("float", 1e-12, 10))
+    lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True))
     weight_decay: float = setting(1e-2, Bounds("float", 0, 10), flag=None)
     recipe: str = setting("onecycle", Bounds("str", choices=RECIPES))
     patience: int = setting(3, Bounds("int", 0, 100_000))
@@ -197,7 +201,11 @@ class TrainConfig:
     crop: str = setting("right", Bounds("str", choices=("left", "right", "center")))
     test_size: float = setting(0.2, Bounds("float", 0, 1, open_high=True))
     val_size: float = setting(0.1, Bounds("float", 0, 1, open_high=True))
-    dedup: str = setting("none", Bounds("str", choices=("none", "exact", "rc")))
+    dedup: str = setting("none", Bounds("str", choices=("none", "exact", "rc", "similar")))
+    similarity: float = setting(0.8, Bounds("float", 0, 1, open_low=True))
+    kmer: int = setting(9, Bounds("int", 3, 16))
+    group_col: str | None = setting(None, Bounds("str", optional=True))
+    split_by: str | None = setting(None, Bounds("str", choices=("chromosome",), optional=True))
     augment: dict[str, float] = setting({}, Bounds("mapping"))
     window: int | None = setting(None, SIZE)
     window_stride: int | None = setting(None, SIZE)

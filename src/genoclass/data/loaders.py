@@ -33,6 +33,11 @@ def epoch_seed(seed: int, epoch: int, stream: str) -> int:
     return (int(state[0]) << 31) ^ int(state[1])
 
 
+def augment_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The augmentation generator of ``epoch`` of a feature set seeded with ``seed``."""
+    return np.random.default_rng(epoch_seed(seed, epoch, "augment"))
+
+
 class FeatureSet(Protocol):
     """Anything that can produce a batch dictionary for a list of row indices."""
 
@@ -61,27 +66,49 @@ class SequenceFeatures:
 
     def set_epoch(self, epoch: int) -> None:
         """Restart the augmentation's random stream at the one of ``epoch``."""
-        self._rng = np.random.default_rng(epoch_seed(self.seed, epoch, "augment"))
+        self._rng = augment_rng(self.seed, epoch)
 
     def batch(self, rows: Sequence[int]) -> dict[str, torch.Tensor]:
         """Model-ready batch for ``rows``: x, lengths and (when labelled) y."""
         rows = np.asarray(rows)
-        tokens, lengths = self.tokens[rows], self.lengths[rows]
-        if self.augment is not None:
-            tokens, lengths = self.augment(tokens, lengths, self._rng)
-        width = self.fixed_width or max(int(lengths.max(initial=1)), 1)
-        if tokens.shape[1] < width:
-            tokens = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
-        tokens = tokens[:, :width]
-        x = (
-            torch.from_numpy(one_hot(tokens))
-            if self.input_kind == "onehot"
-            else (torch.from_numpy(tokens.astype(np.int64)))
+        return model_batch(
+            self.tokens[rows],
+            self.lengths[rows],
+            None if self.y is None else self.y[rows],
+            input_kind=self.input_kind,
+            fixed_width=self.fixed_width,
+            augment=self.augment,
+            rng=self._rng,
         )
-        out = {"x": x, "lengths": torch.from_numpy(np.minimum(lengths, width).astype(np.int64))}
-        if self.y is not None:
-            out["y"] = torch.from_numpy(self.y[rows])
-        return out
+
+
+def model_batch(
+    tokens: np.ndarray,
+    lengths: np.ndarray,
+    y: np.ndarray | None,
+    *,
+    input_kind: str,
+    fixed_width: int | None = None,
+    augment: Augment | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, torch.Tensor]:
+    """The batch dictionary of right-padded uint8 token rows: augmented (when given), padded
+    or cut to ``fixed_width`` or else to the longest row, as int64 tokens or one-hot."""
+    if augment is not None:
+        tokens, lengths = augment(tokens, lengths, rng)
+    width = fixed_width or max(int(lengths.max(initial=1)), 1)
+    if tokens.shape[1] < width:
+        tokens = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
+    tokens = tokens[:, :width]
+    x = (
+        torch.from_numpy(one_hot(tokens))
+        if input_kind == "onehot"
+        else (torch.from_numpy(tokens.astype(np.int64)))
+    )
+    out = {"x": x, "lengths": torch.from_numpy(np.minimum(lengths, width).astype(np.int64))}
+    if y is not None:
+        out["y"] = torch.from_numpy(y)
+    return out
 
 
 def encode_sequences(

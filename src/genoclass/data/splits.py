@@ -29,8 +29,11 @@ def _holdout(
         stratify = labels if enough else None
         keep, held = train_test_split(idx, test_size=size, random_state=seed, stratify=stratify)
         return np.sort(keep), np.sort(held)
-    # group-aware: as many folds as 1/size, take one fold as the hold-out
-    n_folds = max(2, round(1 / size))
+    # group-aware: as many folds as 1/size (at most one per group), one fold is the hold-out
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise InputError("cannot split: every row belongs to one group")
+    n_folds = min(max(2, round(1 / size)), n_groups)
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     keep, held = next(splitter.split(idx, labels, groups))
     return keep, held

@@ -22,7 +22,7 @@ from genoclass.io.textfile import READ_ERRORS, read_problem
 ORIENTATIONS = ("auto", "samples", "genes")
 MISSING_POLICIES = ("reject", "impute-median")
 #: table columns genoclass itself uses; a gene may not carry one of these names
-RESERVED_COLUMNS = ("id", "label", "split", "source_row")
+RESERVED_COLUMNS = ("id", "label", "split", "source_row", "group")
 #: sample-id columns looked for in a labels table, in order (else its first column)
 ID_COLUMNS = ("sample_id", "id")
 _SHOW = 10

@@ -19,7 +19,7 @@ from genoclass.errors import InputError, InputWarning
 from genoclass.io.detect import canonical_format, check_source, detect_format
 from genoclass.io.fasta import read_fasta
 from genoclass.io.layouts import fasta_files, read_fasta_files, read_gb, read_gue
-from genoclass.io.records import COLUMNS, RawRecords, ReadOptions
+from genoclass.io.records import COLUMNS, GROUP_COLUMN, RawRecords, ReadOptions
 from genoclass.io.tables import read_table
 
 
@@ -62,15 +62,18 @@ def read_sequences(
     sequence_col: str = "sequence",
     label_col: str = "label",
     labels_required: bool = True,
+    group_col: str | None = None,
 ) -> SequenceData:
     """Read sequences (and labels) from a file, a folder layout or a list of FASTA files.
 
     Formats: ``fasta``, ``fasta-dir`` (one FASTA file per class, also a list of files),
     ``csv``, ``tsv`` (``vasani`` is an alias), ``parquet``, ``gb`` (Genomic Benchmarks
-    folder), ``gue`` (train/dev/test CSVs) or ``auto``. Bad input raises
-    :class:`~genoclass.errors.InputError` naming the file, the place in it and the problem.
+    folder), ``gue`` (train/dev/test CSVs) or ``auto``. ``group_col`` names a table column
+    (or FASTA header field ``NAME=value``) whose values become the table's ``group`` column.
+    Bad input raises :class:`~genoclass.errors.InputError` naming the file, the place in it
+    and the problem.
     """
-    options = ReadOptions(sequence_col, label_col, labels_required)
+    options = ReadOptions(sequence_col, label_col, labels_required, group_col)
     if isinstance(path, (str, Path)):
         source = Path(path)
         fmt = detect_format(source) if format == "auto" else canonical_format(format)
@@ -83,7 +86,10 @@ def read_sequences(
         source = ", ".join(map(str, files))
         fmt = "fasta-dir"
         parts = read_fasta_files(files, options)
-    return _assemble(parts, str(source), fmt)
+    data = _assemble(parts, str(source), fmt)
+    if group_col and GROUP_COLUMN not in data.table:
+        raise InputError(f"{fmt} data cannot carry a group column {group_col!r}", path=source)
+    return data
 
 
 def _assemble(parts: list[RawRecords], source: str, fmt: str) -> SequenceData:
@@ -94,13 +100,15 @@ def _assemble(parts: list[RawRecords], source: str, fmt: str) -> SequenceData:
         frames.append(part.frame.assign(sequence=sequences, _place=f"{part.path} {part.unit}"))
         for key, count in report.as_dict().items():
             totals[key] = totals.get(key, 0) + count
+    grouped = frames and all(GROUP_COLUMN in f for f in frames)
+    columns = COLUMNS + ([GROUP_COLUMN] if grouped else [])
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if table.empty:
         raise InputError("no sequences found", path=source)
     renamed = _unique_ids(table)
     if renamed:
         totals["duplicate_ids_renamed"] = renamed
-    return SequenceData(table=table[COLUMNS], source=source, format=fmt, cleaning=totals)
+    return SequenceData(table=table[columns], source=source, format=fmt, cleaning=totals)
 
 
 def _unique_ids(table: pd.DataFrame) -> int:

@@ -4,6 +4,7 @@ the one translation of a failed read into an InputError naming the file."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import zipfile
 import zlib
 from pathlib import Path
@@ -64,3 +65,12 @@ def is_gzip(path: str | Path) -> bool:
     """Whether a file starts with the gzip magic bytes, whatever its name."""
     with open(path, "rb") as handle:
         return handle.read(2) == GZIP_MAGIC
+
+
+def file_sha256(path: str | Path, block: int = 1 << 24) -> str:
+    """Hex SHA-256 of a file's bytes, read block by block."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while data := handle.read(block):
+            digest.update(data)
+    return digest.hexdigest()

@@ -82,7 +82,9 @@ class ModelSpec:
     ``fixed_length`` models need every input padded to ``input_length``. ``gradients`` is
     False for models that look up k-mer identities: their input has no gradient, so they are
     explained by in-silico mutagenesis only. ``params`` types and bounds every
-    hyperparameter (``defaults`` is their name -> default mapping).
+    hyperparameter (``defaults`` is their name -> default mapping). ``meta_build`` is False
+    for a model that cannot be built on the meta device (e.g. one whose architecture is read
+    from a folder by another library): its size is then not estimated before building.
     """
 
     name: str
@@ -94,6 +96,7 @@ class ModelSpec:
     fixed_length: bool = False
     gradients: bool = True
     params: tuple[Param, ...] = ()
+    meta_build: bool = True
 
     def param(self, name: str) -> Param:
         """The typed spec of hyperparameter ``name`` (inferred from its default if needed)."""
@@ -131,6 +134,7 @@ def register(
     params: Iterable[Param] | None = None,
     fixed_length: bool = False,
     gradients: bool = True,
+    meta_build: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering a model builder under ``name``; hyperparameters are given as
     typed ``params`` (preferred) or as ``defaults`` (types inferred, generic bounds)."""
@@ -151,6 +155,7 @@ def register(
             fixed_length,
             gradients,
             typed,
+            meta_build,
         )
         return builder
 

@@ -99,8 +99,11 @@ def build_model(card: ModelCard) -> Any:
     return _build_neural(card)
 
 
-def meta_build(card: ModelCard) -> nn.Module:
-    """The neural model of ``card`` on the meta device (shapes only; see models.budget)."""
+def meta_build(card: ModelCard) -> nn.Module | None:
+    """The neural model of ``card`` on the meta device (shapes only; see models.budget), or
+    None for a model that cannot be built there (``ModelSpec.meta_build``)."""
+    if not get_spec(card.name).meta_build:
+        return None
     return meta_model(lambda: _build_neural(card), card.name)
 
 
@@ -223,15 +226,18 @@ def _tensor_entry(name: str, entry: Any, data_bytes: int, path: Path) -> dict[st
 
 
 def _load_neural(card: ModelCard, weights: Path, header: dict[str, Any]) -> nn.Module:
-    """The neural model with its weights, after the header matched the meta-built model."""
+    """The neural model with its weights, after the header matched the architecture (built
+    on the meta device when the model allows it, so before any memory is allocated)."""
+    model = meta_build(card)
+    real = None if model is not None else _build_neural(card)
     expected = {
         name: {"dtype": _safetensors_dtype(t), "shape": list(t.shape)}
-        for name, t in meta_build(card).state_dict().items()
+        for name, t in (model or real).state_dict().items()
     }
     _compare_tensors(expected, header, weights)
-    model = _build_neural(card)
-    model.load_state_dict(safetensors.torch.load_file(str(weights)))
-    return model.eval()
+    real = real or _build_neural(card)
+    real.load_state_dict(safetensors.torch.load_file(str(weights)))
+    return real.eval()
 
 
 def _load_classical(card: ModelCard, weights: Path, header: dict[str, Any], state_meta: Any) -> Any:

@@ -244,8 +244,7 @@ def _run_sampled(
     is pruned: when the grid runs out, Optuna's GridSampler hands concurrent workers repeated
     points. A repeated TPE point reuses the finished trial's criteria (training is seeded, so
     retraining would give the same numbers)."""
-    trial.set_user_attr("worker", worker_identity())
-    params = _suggest(trial, space)
+    params = _suggest(trial, space)  # first: concurrent workers compare parameters
     for other in trial.study.get_trials(deepcopy=False):
         if other.number == trial.number or other.params != trial.params:
             continue
@@ -254,6 +253,7 @@ def _run_sampled(
         earlier = other.state == optuna.trial.TrialState.RUNNING and other.number < trial.number
         if other.state == optuna.trial.TrialState.COMPLETE or earlier:
             raise optuna.TrialPruned(f"trial {other.number} has the same parameters")
+    trial.set_user_attr("worker", worker_identity())
     return _record(trial, evaluate(params), objective)
 
 

@@ -45,7 +45,8 @@ TEST_CHOICE = (
 #: settings a variant may not change: they decide the rows and split every model shares
 SHARED_SETTINGS = (
     "data", "test", "val", "labels", "format", "sequence_col", "label_col", "seed",
-    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "cv", "cv_seeds", "out",
+    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "similarity",
+    "kmer", "group_col", "split_by", "cv", "cv_seeds", "out",
 )  # fmt: skip
 
 

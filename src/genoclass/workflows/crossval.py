@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
@@ -26,7 +26,7 @@ from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
 from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import write_json
-from genoclass.workflows.train import run_training
+from genoclass.workflows.train import run_training, split_groups
 
 #: test metrics kept per fold and summarised as mean ± sd
 CV_METRICS = (
@@ -40,17 +40,26 @@ CV_METRICS = (
 )
 
 
-def fold_assignments(labels: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Fold number (0..k-1) of every row: stratified, shuffled with ``seed``."""
+def fold_assignments(
+    labels: np.ndarray, k: int, seed: int, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """Fold number (0..k-1) of every row: stratified, shuffled with ``seed``; with ``groups``
+    rows sharing a group share a fold (stratified as far as the groups allow)."""
     counts = pd.Series(labels).value_counts()
     if k < 2 or counts.min() < k:
         raise InputError(
             f"--cv {k} needs k >= 2 and at least k samples per class; smallest class "
             f"{counts.idxmin()!r} has {counts.min()}"
         )
+    if groups is not None and len(np.unique(groups)) < k:
+        raise InputError(f"--cv {k} needs at least k groups; the grouping has fewer")
     folds = np.empty(len(labels), dtype=np.int64)
-    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+    splitter = (
+        StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        if groups is None
+        else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    )
+    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups)):
         folds[test] = fold
     return folds
 
@@ -68,8 +77,9 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     table = data.table.reset_index(drop=True)
     seeds = [config.seed + i for i in range(max(config.cv_seeds, 1))]
     rows = []
+    groups = split_groups(table, config)
     for seed in seeds:
-        folds = fold_assignments(table["label"].to_numpy(), config.cv, seed)
+        folds = fold_assignments(table["label"].to_numpy(), config.cv, seed, groups)
         for fold in range(config.cv):
             run_dir = out / "folds" / f"s{seed}_f{fold + 1}"
             if not (run_dir / "metrics.json").exists():
@@ -97,6 +107,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
                 "folds": config.cv,
                 "seeds": seeds,
                 "stratified": True,
+                "grouped": groups is not None,
                 "val_size_of_training_part": config.val_size,
                 "epochs": config.epochs if spec.family == "neural" else None,
                 "preprocess": config.preprocess if spec.input_kind == "expression" else None,

@@ -13,7 +13,8 @@ import pandas as pd
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.expression.pipeline import parse_steps
-from genoclass.io.expression import read_expression
+from genoclass.io.expression import read_expression, read_label_table
+from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
 from genoclass.models import ModelSpec, get_spec
 from genoclass.sequence.augment import augmenter_from_settings
@@ -99,6 +100,7 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
             sequence_col=config.sequence_col,
             label_col=config.label_col,
             labels_required=labels_required,
+            group_col=config.group_col if role == "data" else None,
         )
         facts = {
             "path": str(path),
@@ -114,7 +116,8 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
 def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
     """Read expression matrices (``config.data`` and optional ``--test`` / ``--val``) into one
     sample table: ``id``, ``label``, ``split``, ``source_row`` and one float32 column per gene;
-    ``--labels`` (a table joined on sample id) serves every file."""
+    ``--labels`` (a table joined on sample id) serves every file, and ``--group-col`` names
+    a column of it (e.g. patient)."""
 
     def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_expression(
@@ -134,9 +137,19 @@ def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True)
                 "source_row": range(1, n + 1),
             }
         )
+        if config.group_col:
+            meta[GROUP_COLUMN] = _sample_column(config, meta["id"])
         return pd.concat([meta, data.matrix.reset_index(drop=True)], axis=1), data.info
 
     return read_roles(config, read_file)
+
+
+def _sample_column(config: TrainConfig, ids: pd.Series) -> pd.Series:
+    """Values of the ``--labels`` table's ``--group-col`` column for the given sample ids."""
+    if not config.labels:
+        raise InputError("--group-col on expression data reads the --labels table; pass --labels")
+    column = read_label_table(config.labels, config.group_col)["label"]
+    return column.reindex(ids.to_numpy()).to_numpy()
 
 
 #: model input kind -> reader of labelled inputs for it

@@ -17,7 +17,14 @@ from genoclass.config import TrainConfig
 from genoclass.data.checks import check_single_samples, check_training_classes
 from genoclass.data.expression_features import ExpressionFeaturizer
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
-from genoclass.data.leakage import cross_split_duplicates, duplicate_groups
+from genoclass.data.groups import (
+    GroupSettings,
+    grouping_report,
+    split_balance,
+    split_group_ids,
+    warn_dominated,
+)
+from genoclass.data.leakage import cross_split_duplicates
 from genoclass.data.loaders import SequenceFeatures
 from genoclass.data.splits import SPLITS, assign_splits
 from genoclass.errors import InputError
@@ -48,8 +55,6 @@ FEATURIZER_FACTORIES: dict[str, Callable[[ModelSpec, TrainConfig], Featurizer]] 
     "expression": lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
 }
 
-DEDUP_MODES = ("none", "exact", "rc")
-
 
 @dataclass
 class PreparedData:
@@ -71,15 +76,13 @@ def fingerprint(table: pd.DataFrame, *, with_split: bool = False) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def split_groups(table: pd.DataFrame, mode: str) -> np.ndarray | None:
-    """Group ids keeping duplicates on one side of every split (None when mode is 'none')."""
-    if mode not in DEDUP_MODES:
-        raise InputError(f"unknown dedup mode {mode!r}; use one of {DEDUP_MODES}")
-    if mode == "none":
-        return None
-    if "sequence" not in table:
-        raise InputError("duplicate-aware splits need sequence data")
-    return duplicate_groups(table["sequence"].tolist(), include_rc=mode == "rc")
+def split_groups(table: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
+    """Group ids keeping duplicates, similar sequences (``--dedup``) and user groups
+    (``--group-col``, ``--split-by``) on one side of every split; None when none is asked."""
+    settings = GroupSettings(
+        config.dedup, config.similarity, config.kmer, config.group_col, config.split_by
+    )
+    return split_group_ids(table, settings)
 
 
 def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> PreparedData:
@@ -87,7 +90,7 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     training batch fits the memory limit, encode every split."""
     table = data.table.reset_index(drop=True)
     check_single_samples(table, config.data)
-    groups = split_groups(table, config.dedup)
+    groups = split_groups(table, config)
     table["split"] = assign_splits(
         table,
         test_size=config.test_size,
@@ -120,6 +123,10 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     if describe is not None:
         info.update(describe())
     info["dedup"] = config.dedup
+    if groups is not None:
+        info["grouping"] = grouping_report(groups, table["label"].to_numpy())
+        warn_dominated(info["grouping"])
+        info["split_balance"] = split_balance(table["label"].to_numpy(), table["split"].to_numpy())
     info["class_counts"] = {
         s: table.loc[table["split"] == s, "label"].value_counts().sort_index().to_dict()
         for s in SPLITS
@@ -141,13 +148,16 @@ def _check_batch_fits(
         width,
         extra=_window_extra(config, spec),
     )
+    model = meta_build(card)
+    if model is None:  # a model whose size only its own loader knows
+        return
     what = ""
     if "sequence" in train and len(train):
         longest = train["sequence"].str.len().idxmax()
         what = f" (longest training sequence id {train.at[longest, 'id']!r})"
     check_batch_memory(
         spec,
-        meta_build(card),
+        model,
         batch_size=min(config.batch_size, max(len(train), 1)),
         width=width,
         limit_gb=config.batch_memory_gb,
@@ -196,6 +206,13 @@ def run_training(
             else ""
         )
     )
+    if "grouping" in prep.info:
+        grouping, balance = prep.info["grouping"], prep.info["split_balance"]["splits"]
+        print(
+            f"split groups: {grouping['groups']} (largest {grouping['largest_group']} rows); "
+            "class proportions per split differ from the overall ones by at most "
+            f"{max(s['max_deviation'] for s in balance.values()):.3f}"
+        )
     train_table = prep.table[prep.table["split"] == "train"]
     card = ModelCard(
         name=spec.name,
