@@ -434,7 +434,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split",
         choices=["train", "val", "test", "all"],
-        help="rows to explain (default: the run's test split when DATA holds it, else all)",
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
     )
     _data_options(p)
     _expression_options(p)
@@ -455,7 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split",
         choices=["train", "val", "test", "all"],
-        help="rows to explain (default: the run's test split when DATA holds it, else all)",
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
     )
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")

@@ -12,6 +12,8 @@ import pandas as pd
 
 from genoclass.data.synthetic import DEMO_CONSENSUS, consensus_pwm
 from genoclass.interpret.motifs import MotifThresholds, aligned_pearson
+from genoclass.workflows.apply import LoadedRun
+from genoclass.workflows.explain import explained_split
 
 NO_MATCH = "none below the E-value cut-off"
 
@@ -61,3 +63,18 @@ def test_page_says_which_rows_were_explained(tiny_demo_explained: Path) -> None:
     assert summary["rows explained"].startswith("the run's test split: 160 of the 800 rows")
     rejected = section_rows(page, "motif-candidates-not-reported")
     assert all(r["not reported because"] for r in rejected)
+
+
+def test_explained_rows_fall_back_to_all_rows_without_the_test_split(tmp_path: Path) -> None:
+    pd.DataFrame({"id": ["a", "b", "c"], "split": ["train", "test", "test"]}).to_parquet(
+        tmp_path / "splits.parquet"
+    )
+    run = LoadedRun(tmp_path, model=None, card=None, config=None)
+    table = pd.DataFrame({"id": ["a", "b", "c", "d"]})
+    rows, note = explained_split(run, table, "test-if-present", "x/data.csv")
+    assert rows["id"].tolist() == ["b", "c"]
+    assert note == "the run's test split: 2 of the 4 rows of data.csv"
+    rows, note = explained_split(run, table[table["id"] == "a"], "test-if-present", "d.csv")
+    assert len(rows) == 1 and "none of them is in the run's test split" in note
+    rows, note = explained_split(run, table, "all", "d.csv")
+    assert len(rows) == 4 and note == "all 4 rows of d.csv"

@@ -182,9 +182,9 @@ def _errors(events: list[dict]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Any:
-    """A headless Chromium for the session; skips when none is installed."""
+    """A headless Chromium for this module's tests; skips when none is installed."""
     executable = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
     if executable is None:
         pytest.skip(
@@ -213,28 +213,26 @@ def _cli(*argv: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pages(tiny_demo: tuple[Path, Path], expression_data: Path, tmp_path_factory) -> dict:
+def pages(tiny_demo_explained: Path, expression_data: Path, tmp_path_factory) -> dict:
     """One page of every kind, from tiny runs: the neural run and its explain page (the
     shared demo-like run), a random-forest run and its explain page, a comparison, a tuning
-    study and a cross-validation."""
-    run, sequences = tiny_demo
+    study and a cross-validation (classical models, so they take seconds)."""
+    run = tiny_demo_explained.parent
     out = tmp_path_factory.mktemp("browser_pages")
     matrix = str(expression_data / "matrix.csv")
-    explain_dir = run.parent / "explain_for_browser"
-    _cli("explain", "--model", str(run), "--data", str(sequences), "--out", str(explain_dir))
     forest = out / "forest"
     _cli("train", "--data", matrix, "--model", "random_forest", "--param", "n_estimators=20",
          "--out", str(forest))  # fmt: skip
-    _cli("explain", "--model", str(forest), "--data", matrix, "--split", "all")
+    _cli("explain", "--model", str(forest), "--data", matrix)
     _cli("compare", "--data", matrix, "--models", "logistic_regression,svm", "--seeds", "2",
          "--out", str(out / "compare"))  # fmt: skip
     _cli("tune", "--data", matrix, "--space", str(expression_data / "space.yaml"),
          "--val-size", "0.3", "--out", str(out / "tune"))  # fmt: skip
-    _cli("train", "--data", matrix, "--model", "logistic_regression", "--cv", "3",
+    _cli("train", "--data", matrix, "--model", "logistic_regression", "--cv", "2",
          "--out", str(out / "cv"))  # fmt: skip
     return {
         "run_neural": run / "report.html",
-        "explain_sequences": explain_dir / "explain.html",
+        "explain_sequences": tiny_demo_explained / "explain.html",
         "run_random_forest": forest / "report.html",
         "explain_expression": forest / "explain" / "explain.html",
         "compare": out / "compare" / "comparison.html",

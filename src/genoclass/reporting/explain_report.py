@@ -58,6 +58,8 @@ def motif_tables(motifs: pd.DataFrame, rejected: pd.DataFrame) -> dict[str, pd.D
             "mean contribution": motifs.get("mean_contribution"),
             "JASPAR match": [_match_text(row) for _, row in motifs.iterrows()],
             "best hit E-value": motifs.get("tomtom_evalue"),
+            "best hit p-value": motifs.get("tomtom_pvalue"),
+            "alignment": [_alignment_text(row) for _, row in motifs.iterrows()],
             "Pearson r": motifs.get("pearson_r"),
             "other matches": motifs.get("next_matches"),
         },
@@ -92,6 +94,12 @@ def _match_text(row: pd.Series) -> str:
     if isinstance(row.get("jaspar_id"), str):
         return f"{row['jaspar_name']} ({row['jaspar_id']})"
     return "none below the E-value cut-off"
+
+
+def _alignment_text(row: pd.Series) -> str | None:
+    if not isinstance(row.get("jaspar_id"), str):
+        return None
+    return f"strand {row['strand']}, offset {int(row['offset'])}, overlap {int(row['overlap'])}"
 
 
 def write_explain_report(page: ExplainPage, out_dir: Path, run_report: Path | None) -> Path:

@@ -144,7 +144,7 @@ def _best_html(best: dict) -> str:
     facts = {
         "model": best["model"],
         "strategy": best["strategy"],
-        "objective (validation split)": best["objective"],
+        f"objective ({best.get('objective_split', 'val')} split)": best["objective"],
         "trials": best["n_trials"],
         "order of the hyperparameters": ", ".join(best.get("order", [])),
     }

@@ -78,13 +78,20 @@ EXPRESSION_NOTES = [
 ]
 
 
+#: rows explained when --split is not given: sequence models on the run's test split (when
+#: the data holds it; hundreds of sequences per class are plenty for motifs), expression
+#: models on every labelled sample (permutation importance and bootstrap stability need
+#: them: expression sets have tens of samples per class)
+DEFAULT_SPLIT = {"tokens": "test-if-present", "onehot": "test-if-present", "expression": "all"}
+
+
 @dataclass
 class ExplainOptions:
     """Choices of ``genoclass explain``: methods, classes and how many samples to use."""
 
     methods: list[str] | None = None  # None: integrated gradients, or ISM where no gradient
     classes: list[str] | None = None
-    split: str | None = None  # None: the run's test split when the data holds it; "all"
+    split: str | None = None  # train, val, test or all; None: DEFAULT_SPLIT of the model kind
     max_examples: int = 200  # sequences per class (expression models use every sample)
     top_genes: int = 20
     n_logos: int = 3
@@ -108,9 +115,10 @@ def run_explain(
     kind = run.card.input.get("input_kind")
     if kind not in EXPLAINERS:
         raise InputError(f"explain supports sequence and expression models, not {kind!r} input")
-    asked = None if options.split == "all" else options.split
+    split = options.split or DEFAULT_SPLIT[kind]
+    asked = None if split in ("all", "test-if-present") else split
     table = read_for_run(run, data, split=asked, labels_required=True, **columns)
-    table, rows_note = explained_split(run, table, options.split, data)
+    table, rows_note = explained_split(run, table, split, data)
     y = label_indices(table, run.card.classes, data)
     targets = chosen_classes(run.card.classes, options.classes)
     out = Path(out) if out else run.directory / "explain"
@@ -124,16 +132,17 @@ def run_explain(
 
 
 def explained_split(
-    run: LoadedRun, table: pd.DataFrame, split: str | None, data: str | Path
+    run: LoadedRun, table: pd.DataFrame, split: str, data: str | Path
 ) -> tuple[pd.DataFrame, str]:
     """The rows to explain and a sentence saying which: an asked split (already applied by
-    the reader), every row for ``"all"``, else the run's test split when ``data`` holds its
-    rows (training rows would show what the model memorised), else every row."""
+    the reader), every row for ``"all"``, and for ``"test-if-present"`` the run's test split
+    when ``data`` holds its rows (training rows would show what the model memorised), else
+    every row."""
     name = Path(data).name
-    if split not in (None, "all"):
+    if split not in ("all", "test-if-present"):
         return table, f"the run's {split} split: {len(table)} rows of {name}"
     recorded = run.directory / "splits.parquet"
-    if split is None and recorded.is_file():
+    if split == "test-if-present" and recorded.is_file():
         splits = pd.read_parquet(recorded, columns=["id", "split"])
         chosen = table[table["id"].isin(splits.loc[splits["split"] == "test", "id"])]
         if not chosen.empty:
@@ -141,8 +150,8 @@ def explained_split(
                 chosen.reset_index(drop=True),
                 f"the run's test split: {len(chosen)} of the {len(table)} rows of {name}",
             )
-    why = "asked for" if split == "all" else "none of them is in the run's test split"
-    return table, f"all {len(table)} rows of {name} ({why})"
+    note = "" if split == "all" else " (none of them is in the run's test split)"
+    return table, f"all {len(table)} rows of {name}{note}"
 
 
 def resolve_methods(spec: ModelSpec, methods: list[str] | None) -> list[str]:
@@ -346,7 +355,7 @@ def sequence_page(
             "model": run.card.name,
             "run": str(run.directory),
             "methods": ", ".join(options.methods),
-            "sequences explained": len(target),
+            "sequences explained (correctly classified)": len(target),
             "motifs reported": len(motifs),
             "motif candidates rejected": len(rejected),
         },
