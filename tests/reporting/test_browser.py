@@ -46,6 +46,14 @@ SCREENSHOTS = Path(
 )
 #: schemes a self-contained page may load (the page itself and its embedded images)
 LOCAL_SCHEMES = ("file:", "data:", "about:")
+EXECUTABLE = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+
+# skip before any fixture builds the pages
+pytestmark = pytest.mark.skipif(
+    EXECUTABLE is None,
+    reason="no Chromium found (looked for " + ", ".join(BROWSERS) + "); install it with "
+    "`apt-get install chromium` to check the HTML pages in a real browser",
+)
 
 
 class Chromium:
@@ -184,19 +192,13 @@ def _errors(events: list[dict]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    """A headless Chromium for this module's tests; skips when none is installed."""
-    executable = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
-    if executable is None:
-        pytest.skip(
-            "no Chromium found (looked for " + ", ".join(BROWSERS) + "); install it with "
-            "`apt-get install chromium` to check the HTML pages in a real browser"
-        )
-    chromium = Chromium(executable)
+    """A headless Chromium for this module's tests."""
+    chromium = Chromium(str(EXECUTABLE))
     yield chromium
     chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def expression_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A planted-marker expression matrix with a label column (3 classes, 15 samples each)."""
     folder = tmp_path_factory.mktemp("browser_expr")
@@ -212,7 +214,7 @@ def _cli(*argv: str) -> None:
     assert main(list(argv)) == 0, argv
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pages(tiny_demo_explained: Path, expression_data: Path, tmp_path_factory) -> dict:
     """One page of every kind, from tiny runs: the neural run and its explain page (the
     shared demo-like run), a random-forest run and its explain page, a comparison, a tuning
