@@ -242,12 +242,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from genoclass.reporting.compare_report import write_compare_report
-    from genoclass.reporting.run_report import write_run_report
+    from genoclass.reporting.any_report import write_report
 
-    target = Path(args.run_dir)
-    is_compare = (target / "comparison.json").exists()
-    print(f"report: {(write_compare_report if is_compare else write_run_report)(target)}")
+    print(f"report: {write_report(args.run_dir)}")
     return 0
 
 
@@ -502,7 +499,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
     p.add_argument("--model", required=True, help="run directory")
     p.add_argument("--input", required=True)
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     _data_options(p)
     _expression_options(p)
     p.add_argument("--out", required=True, help="CSV to write")
@@ -519,7 +521,12 @@ def build_parser() -> argparse.ArgumentParser:
         "deeplift, ism; the first drives motifs / biomarkers",
     )
     p.add_argument("--class", dest="classes", help="comma-separated classes (default: all)")
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
     _data_options(p)
@@ -528,7 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list registered models")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("report", help="(re)build a run or compare directory's HTML report")
+    p = sub.add_parser(
+        "report", help="(re)build the HTML report of a run, compare or cross-validation directory"
+    )
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_report)
 
