@@ -248,12 +248,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from genoclass.reporting.compare_report import write_compare_report
-    from genoclass.reporting.run_report import write_run_report
+    from genoclass.reporting.any_report import write_report
 
-    target = Path(args.run_dir)
-    is_compare = (target / "comparison.json").exists()
-    print(f"report: {(write_compare_report if is_compare else write_run_report)(target)}")
+    print(f"report: {write_report(args.run_dir)}")
     return 0
 
 
@@ -518,7 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
     p.add_argument("--model", required=True, help="run directory")
     p.add_argument("--input", required=True)
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     _data_options(p)
     _expression_options(p)
     p.add_argument("--out", required=True, help="CSV to write")
@@ -535,7 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
         "deeplift, ism; the first drives motifs / biomarkers",
     )
     p.add_argument("--class", dest="classes", help="comma-separated classes (default: all)")
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
     _data_options(p)
@@ -544,7 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list registered models")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("report", help="(re)build a run or compare directory's HTML report")
+    p = sub.add_parser(
+        "report", help="(re)build the HTML report of a run, compare or cross-validation directory"
+    )
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_report)
 
@@ -614,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        with _stop_signals_raise(), _warnings_as_lines(args.debug), _locked_output(args):
+        with _stop_signals_raise(), _warnings_as_lines(), _locked_output(args):
             return args.func(args)
     except Interrupted as exc:
         print(f"genoclass: {_interrupted_line(exc, args, argv)}", file=sys.stderr)
@@ -683,9 +692,10 @@ def _locked_output(args: argparse.Namespace) -> Iterator[None]:
 
 
 @contextmanager
-def _warnings_as_lines(debug: bool) -> Iterator[None]:
-    """Input warnings print as one ``genoclass: warning:`` line each; the libraries' own
-    warnings (deprecations and the like, not about the user's input) only with --debug."""
+def _warnings_as_lines() -> Iterator[None]:
+    """Input warnings print as one ``genoclass: warning:`` line each, every time (the
+    libraries' warnings keep their own format; ``genoclass.library_warnings`` silences the
+    ones a user cannot act on)."""
     original = warnings.formatwarning
 
     def line(message: Warning | str, category: type[Warning], *rest: object) -> str:
@@ -694,8 +704,6 @@ def _warnings_as_lines(debug: bool) -> Iterator[None]:
         return original(message, category, *rest)  # type: ignore[arg-type]
 
     with warnings.catch_warnings():
-        if not debug:
-            warnings.simplefilter("ignore")
         warnings.simplefilter("always", InputWarning)
         warnings.formatwarning = line  # type: ignore[assignment]
         try:

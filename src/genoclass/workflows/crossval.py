@@ -24,6 +24,7 @@ from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
+from genoclass.reporting.cv_report import write_cv_report
 from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import write_json
 from genoclass.workflows.train import run_training, split_groups
@@ -117,6 +118,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
             "folds": rows,
         },
     )
+    write_cv_report(out)
     return out
 
 
