@@ -61,8 +61,14 @@ def test_page_says_which_rows_were_explained(tiny_demo_explained: Path) -> None:
     page = (tiny_demo_explained / "explain.html").read_text()
     summary = {r["name"]: r["value"] for r in section_rows(page, "summary")}
     assert summary["rows explained"].startswith("the run's test split: 160 of the 800 rows")
-    rejected = section_rows(page, "motif-candidates-not-reported")
-    assert all(r["not reported because"] for r in rejected)
+    # candidates below the thresholds are listed with the reason; the ones reported meet them
+    if '<section id="motif-candidates-not-reported">' in page:
+        rejected = section_rows(page, "motif-candidates-not-reported")
+        assert rejected and all(r["not reported because"] for r in rejected)
+    reported = pd.read_csv(tiny_demo_explained / "motifs.csv")
+    assert len(reported) >= 1
+    assert (reported["n_seqlets"] >= 10).all() and (reported["width"] >= 6).all()
+    assert (reported["information_bits"] >= 8).all()
 
 
 def test_explained_rows_fall_back_to_all_rows_without_the_test_split(tmp_path: Path) -> None:
