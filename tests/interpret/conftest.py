@@ -26,4 +26,4 @@ def ctcf_run(
     folder = tmp_path_factory.mktemp("ctcf")
     table = planted_motif_sequences(500, 60, {"background": None, "ctcf": ctcf.pwm.T}, seed=3)
     table.to_csv(folder / "data.csv", index=False)
-    return tiny_cnn_trainer(folder / "data.csv", folder / "run"), table
+    return tiny_cnn_trainer(folder / "data.csv", folder / "run", epochs=12), table
