@@ -105,12 +105,24 @@ class GatedDilatedBlock(nn.Module):
         self.proj = None if self.pointwise_gate else nn.Conv1d(width, width, 1)
         self.dropout = nn.Dropout(dropout)
 
+    def dilated(self, z: torch.Tensor) -> torch.Tensor:
+        """The dilated convolution, computed with only the taps that can reach inside a
+        width-L input: a tap d * j away with |d * j| >= L reads zero padding at every
+        position, so dropping it changes nothing (a dilation-256 block on 101-nt input is a
+        1x1 convolution) and short inputs do not pay for a receptive field they cannot use."""
+        dilation, centre = self.conv.dilation[0], self.conv.kernel_size[0] // 2
+        reach = min(centre, (z.shape[-1] - 1) // dilation)
+        if reach == centre:
+            return self.conv(z)
+        weight = self.conv.weight[:, :, centre - reach : centre + reach + 1]
+        return F.conv1d(z, weight, self.conv.bias, padding=dilation * reach, dilation=dilation)
+
     def forward(self, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         z = self.norm(h, mask)
         if self.gate is not None:
-            u = F.gelu(self.conv(z)) * torch.sigmoid(self.gate(z))
+            u = F.gelu(self.dilated(z)) * torch.sigmoid(self.gate(z))
         else:
-            value, gate = self.conv(z).chunk(2, dim=1)
+            value, gate = self.dilated(z).chunk(2, dim=1)
             u = self.proj(F.gelu(value) * torch.sigmoid(gate))
         return h + _masked(self.dropout(u), mask)
 
