@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
-from genoclass.errors import GenoclassError, InputError
+from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
     from genoclass.config import TrainConfig
@@ -81,10 +86,16 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             "test_size",
             "val_size",
             "dedup",
+            "similarity",
+            "kmer",
+            "group_col",
+            "split_by",
             "out",
         )
     }
     overrides.update(_columns(args))
+    if args.command == "train":  # cross-validation folds and seeds (compare's --seeds differ)
+        overrides.update(cv=args.cv, cv_seeds=args.seeds)
     if args.class_weights:
         overrides["class_weights"] = True
     if args.ignore_splits:
@@ -100,10 +111,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from genoclass.workflows.train import run_training
 
     config = _train_config(args)
-    if args.cv is not None:
-        config.cv = args.cv
-    if args.seeds is not None:
-        config.cv_seeds = args.seeds
     if config.cv:
         from genoclass.workflows.crossval import run_crossval
 
@@ -188,9 +195,12 @@ def _print_result(run: Path) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from genoclass.atomic import check_output_file
     from genoclass.workflows.apply import evaluate_run
     from genoclass.workflows.rundir import write_json
 
+    if args.out:
+        check_output_file(args.out, "--out")
     result = evaluate_run(args.model, args.data, split=args.split, **_columns(args))
     m = result["metrics"]
     print(
@@ -238,12 +248,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from genoclass.reporting.compare_report import write_compare_report
-    from genoclass.reporting.run_report import write_run_report
+    from genoclass.reporting.any_report import write_report
 
-    target = Path(args.run_dir)
-    is_compare = (target / "comparison.json").exists()
-    print(f"report: {(write_compare_report if is_compare else write_run_report)(target)}")
+    print(f"report: {write_report(args.run_dir)}")
     return 0
 
 
@@ -260,6 +267,53 @@ def cmd_data_summary(args: argparse.Namespace) -> int:
     )
     summary = summarize_sequences(data)
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
+    return 0
+
+
+def cmd_data_qc(args: argparse.Namespace) -> int:
+    from genoclass.config import TrainConfig
+    from genoclass.data.qc import QCSettings
+    from genoclass.workflows.qc import run_qc
+
+    config = TrainConfig(
+        data=args.path,
+        test=args.test,
+        val=args.val,
+        labels=args.labels,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        orientation=args.orientation or "auto",
+        group_col=args.group_col,
+        ignore_splits=args.ignore_splits,
+    )
+    settings = QCSettings(threshold=args.similarity, k=args.kmer, seed=args.seed)
+    out, result = run_qc(config, settings, args.out, overwrite=args.overwrite)
+    for item in result.report["checks"]:
+        fix = f"  fix: {item['fix']}" if item["fix"] else ""
+        print(f"{item['status'].upper():<5} {item['name']}: {json.dumps(item['value'])}{fix}")
+    print(
+        f"QC {result.report['status'].upper()}\nreport: {out / 'qc.html'}\njson: {out / 'qc.json'}"
+    )
+    return 0
+
+
+def cmd_data_pack(args: argparse.Namespace) -> int:
+    from genoclass.data.pack import format_pack_result, pack_sequences, progress_printer
+
+    result = pack_sequences(
+        args.path,
+        args.out,
+        format=args.format or "auto",
+        sequence_col=args.sequence_col or "sequence",
+        label_col=args.label_col or "label",
+        window=args.window,
+        stride=args.stride,
+        max_n=args.max_n,
+        overwrite=args.overwrite,
+        progress=progress_printer(),
+    )
+    print(format_pack_result(result))
     return 0
 
 
@@ -317,8 +371,25 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-size", type=float)
     p.add_argument(
         "--dedup",
-        choices=["none", "exact", "rc"],
-        help="keep exact (or also reverse-complement) duplicates on one side of splits",
+        choices=["none", "exact", "rc", "similar"],
+        help="keep exact duplicates (exact), also reverse complements (rc), or also sequences "
+        "of k-mer Jaccard similarity >= --similarity (similar) on one side of every split",
+    )
+    p.add_argument(
+        "--similarity",
+        type=float,
+        help="with --dedup similar: k-mer Jaccard threshold, either strand (default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, help="with --dedup similar: k-mer length (default 9)")
+    p.add_argument(
+        "--group-col",
+        help="keep rows sharing this column's value (gene, patient, ...) on one side of every "
+        "split; a sequence-table column, FASTA header field COL=value, or --labels column",
+    )
+    p.add_argument(
+        "--split-by",
+        choices=["chromosome"],
+        help="chromosome: keep each chromosome on one side (ids as chr:start-end)",
     )
     p.add_argument("--class-weights", action="store_true", help="balanced class weights")
     p.add_argument(
@@ -357,9 +428,19 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML file of settings (flags win)")
 
 
+def _out_option(args: argparse.Namespace) -> str | None:
+    return args.out
+
+
+def _explain_output(args: argparse.Namespace) -> Path:
+    from genoclass.workflows.explain import explain_dir
+
+    return explain_dir(args.model, args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="genoclass", description=__doc__)
+    parser = _Parser(prog="genoclass", description=__doc__)
     parser.add_argument("--version", action="version", version=f"genoclass {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -377,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, resume_with="flag", output_of=_out_option)
 
     p = sub.add_parser(
         "compare", help="train several models over seeds on identical splits and compare them"
@@ -398,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cross", help="comma-separated labelled files every run is also scored on")
     _training_options(p)
     p.add_argument("--out", required=True, help="compare directory (re-run to resume)")
-    p.set_defaults(func=cmd_compare)
+    p.set_defaults(func=cmd_compare, resume_with="rerun", output_of=_out_option)
 
     p = sub.add_parser("tune", help="search hyperparameters on validation, test the best once")
     p.add_argument("--model", help="registered model name (or `model:` in the space file)")
@@ -416,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-retrain", action="store_true", help="skip retraining the best config")
     _training_options(p)
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
-    p.set_defaults(func=cmd_tune)
+    p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")
@@ -434,7 +515,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
     p.add_argument("--model", required=True, help="run directory")
     p.add_argument("--input", required=True)
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     _data_options(p)
     _expression_options(p)
     p.add_argument("--out", required=True, help="CSV to write")
@@ -451,16 +537,23 @@ def build_parser() -> argparse.ArgumentParser:
         "deeplift, ism; the first drives motifs / biomarkers",
     )
     p.add_argument("--class", dest="classes", help="comma-separated classes (default: all)")
-    p.add_argument("--split", choices=["train", "val", "test"])
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help="rows to explain (default: for sequence models the run's test split when DATA "
+        "holds it, else all rows; for expression models all rows)",
+    )
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
     _data_options(p)
-    p.set_defaults(func=cmd_explain)
+    p.set_defaults(func=cmd_explain, output_of=_explain_output)
 
     p = sub.add_parser("models", help="list registered models")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("report", help="(re)build a run or compare directory's HTML report")
+    p = sub.add_parser(
+        "report", help="(re)build the HTML report of a run, compare or cross-validation directory"
+    )
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_report)
 
@@ -472,6 +565,44 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_data_summary)
+    p = data.add_parser(
+        "qc", help="shortcut, duplicate and leakage report (HTML + JSON) before training"
+    )
+    p.add_argument("path", help="labelled sequences or expression matrix")
+    p.add_argument("--test", help="separate test file (leakage is measured against it)")
+    p.add_argument("--val", help="separate validation file")
+    _data_options(p)
+    _expression_options(p)
+    p.add_argument(
+        "--similarity",
+        type=float,
+        default=0.8,
+        help="near-duplicate threshold reported beside 0.9 (k-mer Jaccard; default 0.8)",
+    )
+    p.add_argument("--kmer", type=int, default=9, help="k-mer length of the similarity")
+    p.add_argument(
+        "--seed", type=int, default=42, help="seed of the random split given to unsplit data"
+    )
+    p.add_argument(
+        "--group-col", help="batch / patient column; principal components are checked against it"
+    )
+    p.add_argument(
+        "--ignore-splits",
+        action="store_true",
+        help="ignore the file's own split column / folders and use a random split",
+    )
+    p.add_argument("--out", required=True, help="output directory (qc.json, qc.html)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing directory")
+    p.set_defaults(func=cmd_data_qc)
+    p = data.add_parser("pack", help="stream sequences into a packed, memory-mapped store")
+    p.add_argument("path", help="FASTA, CSV, TSV or Parquet file (or FASTA / GUE folder)")
+    p.add_argument("--out", required=True, help="store folder to create")
+    _data_options(p)
+    p.add_argument("--window", type=int, help="cut each record into windows of this length")
+    p.add_argument("--stride", type=int, help="step between windows (default: --window)")
+    p.add_argument("--max-n", type=float, help="drop sequences with a larger fraction of N")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    p.set_defaults(func=cmd_data_pack)
 
     ds = sub.add_parser("datasets", help="Genomic Benchmarks datasets").add_subparsers(
         dest="datasets_cmd", required=True
@@ -486,11 +617,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: exit 0 on success, 2 on bad input or usage, 1 on unexpected failure."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point: exit 0 on success, 2 on bad input or usage, 1 on unexpected failure,
+    130 / 143 when stopped by SIGINT / SIGTERM. Every error is one line on stderr (the
+    traceback only with ``--debug``, before or after the subcommand)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _stop_signals_raise(), _warnings_as_lines(), _locked_output(args):
+            return args.func(args)
+    except Interrupted as exc:
+        print(f"genoclass: {_interrupted_line(exc, args, argv)}", file=sys.stderr)
+        return exc.exit_code
     except InputError as exc:
         if args.debug:
             raise
@@ -500,11 +637,93 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"genoclass: unexpected failure: {type(exc).__name__}: {exc} "
+            f"genoclass: unexpected failure: {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         return 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2) and ``--debug`` on every subcommand."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if self.prog != "genoclass":  # a subcommand: --debug may follow it
+            self.add_argument(
+                "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+            )
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"genoclass: error: {self.prog}: {one_line(message)} (see --help)\n")
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While the command runs, SIGINT and SIGTERM raise ``Interrupted`` (one policy for every
+    command: Lightning would turn SIGINT into exit 1 and swallow SIGTERM into exit 0)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _locked_output(args: argparse.Namespace) -> Iterator[None]:
+    """Hold the lock of the command's output folder, so a second command writing the same
+    folder fails at once naming this process (train, compare, tune and explain)."""
+    from genoclass.atomic import output_lock
+
+    out = getattr(args, "output_of", lambda a: None)(args)
+    if out is None:
+        yield
+        return
+    with output_lock(out):
+        yield
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Input warnings print as one ``genoclass: warning:`` line each, every time (the
+    libraries' warnings keep their own format; ``genoclass.library_warnings`` silences the
+    ones a user cannot act on)."""
+    original = warnings.formatwarning
+
+    def line(message: Warning | str, category: type[Warning], *rest: object) -> str:
+        if issubclass(category, InputWarning):
+            return f"genoclass: warning: {one_line(str(message))}\n"
+        return original(message, category, *rest)  # type: ignore[arg-type]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", InputWarning)
+        warnings.formatwarning = line  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            warnings.formatwarning = original
+
+
+def _interrupted_line(exc: Interrupted, args: argparse.Namespace, argv: list[str]) -> str:
+    """What was stopped and how to continue: the exact command that resumes it."""
+    head = f"interrupted by {signal.Signals(exc.signum).name}"
+    resume = getattr(args, "resume_with", None)
+    if resume is None:
+        return f"{head}; nothing was written, run the command again"
+    command = argv
+    # a single run resumes with --resume; compare, tune and --cv resume by re-running
+    if resume == "flag" and not getattr(args, "cv", None) and "--resume" not in argv:
+        command = [*argv, "--resume"]
+    how = f"genoclass {shlex.join(command)}"
+    return f"{head}; checkpoints are kept, the run can be resumed with: {how}"
 
 
 if __name__ == "__main__":

@@ -1,8 +1,16 @@
-"""Run configuration: one typed dataclass, filled from defaults, a YAML file and CLI flags."""
+"""Run configuration: one typed dataclass, filled from defaults, a YAML file and CLI flags.
+
+Every setting declares its type and allowed range once, next to its field (``Bounds``);
+constructing a ``TrainConfig`` checks them all, so a bad value from a flag, a YAML file or
+a saved run is an ``InputError`` naming the option before any work starts. The same
+``Bounds`` check the model hyperparameters of the registry.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,75 +19,259 @@ import yaml
 
 from genoclass.errors import InputError
 
+_INT = re.compile(r"[+-]?\d+")
+_KIND_WORDS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "str": "text",
+    "ints": "a list of integers, each",
+    "mapping": "a mapping of name: value",
+    "any": "a value",
+}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The type and allowed values of one setting or hyperparameter.
+
+    ``kind``: int, float, bool, str, ints (a non-empty list of integers), mapping or any.
+    Numbers (and every item of ``ints``) must lie in [``low``, ``high``] (``low`` excluded
+    when ``open_low``, ``high`` when ``open_high``); text must be one of ``choices`` when
+    choices are given (for a number, a listed choice is accepted besides the range).
+    ``optional`` allows None and ``off`` names one more accepted value that switches the
+    feature off (e.g. ``cv: 0``).
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+    open_high: bool = False
+    choices: tuple[Any, ...] = ()
+    optional: bool = False
+    off: Any = None
+
+    def check(self, value: Any, name: str) -> Any:
+        """``value`` converted to the kind (numeric text becomes a number), or InputError
+        naming ``name`` and what is allowed."""
+        if value is None and self.optional:
+            return None
+        if self.off is not None and value == self.off and not isinstance(value, bool):
+            return value
+        if value in self.choices and not isinstance(value, bool):
+            return value
+        converted = _convert(self.kind, value)
+        if converted is _BAD or not self._inside(converted):
+            raise InputError(f"{name} must be {self.describe()}, got {value!r}")
+        return converted
+
+    def _inside(self, value: Any) -> bool:
+        if self.kind in ("int", "float"):
+            return self._in_range(value)
+        if self.kind == "ints":
+            return 0 < len(value) <= 64 and all(self._in_range(v) for v in value)
+        if self.kind == "str" and self.choices:
+            return value in self.choices
+        return True
+
+    def _in_range(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
+            return False
+        if self.high is not None and (value >= self.high if self.open_high else value > self.high):
+            return False
+        return True
+
+    def describe(self) -> str:
+        """What is allowed, in words: e.g. ``an integer in [1, 100000]``."""
+        text = _KIND_WORDS[self.kind]
+        if self.kind == "str" and self.choices:
+            text = "one of " + ", ".join(map(str, self.choices))
+        elif self.low is not None or self.high is not None:
+            low = "-inf" if self.low is None else _number(self.low)
+            high = "inf" if self.high is None else _number(self.high)
+            text += (
+                f" in {'(' if self.open_low else '['}{low}, {high}{')' if self.open_high else ']'}"
+            )
+            if self.choices:
+                text += " or one of " + ", ".join(map(str, self.choices))
+        if self.off is not None:
+            text += f", or {self.off} (off)"
+        if self.optional:
+            text += ", or none"
+        return text
+
+
+_BAD = object()
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def _convert(kind: str, value: Any) -> Any:
+    """``value`` as ``kind`` (numeric text accepted for numbers), or ``_BAD``."""
+    if kind == "any":
+        return value
+    if kind == "bool":
+        return value if isinstance(value, bool) else _BAD
+    if kind == "str":
+        return value if isinstance(value, str) else _BAD
+    if kind == "mapping":
+        return dict(value) if isinstance(value, dict) else _BAD
+    if kind == "ints":
+        if not isinstance(value, (list, tuple)):
+            return _BAD
+        items = [_convert("int", v) for v in value]
+        return _BAD if any(v is _BAD for v in items) else items
+    if isinstance(value, bool):
+        return _BAD
+    if isinstance(value, str):
+        text = value.strip()
+        if kind == "int" and _INT.fullmatch(text):
+            return int(text)
+        try:
+            value = float(text) if kind == "float" else _BAD
+        except ValueError:
+            return _BAD
+    if kind == "int":
+        integral = isinstance(value, float) and value.is_integer()
+        return int(value) if isinstance(value, int) or integral else _BAD
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return _BAD
+
+
+def setting(default: Any, bounds: Bounds, *, flag: str | None = "") -> Any:
+    """A dataclass field with its ``Bounds``; ``flag`` is its command-line spelling (empty:
+    ``--name-with-dashes``; None: set only in a YAML file)."""
+    metadata = {"bounds": bounds, "flag": flag}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def option_name(f: dataclasses.Field) -> str:
+    """How a user names the field ``f``: its flag, else its YAML key."""
+    flag = f.metadata.get("flag", "")
+    if flag is None:
+        return f.name
+    return flag or "--" + f.name.replace("_", "-")
+
+
+def check_fields(obj: Any) -> None:
+    """Check (and convert) every field of a dataclass instance that declares ``Bounds``."""
+    for f in dataclasses.fields(obj):
+        bounds = f.metadata.get("bounds")
+        if bounds is not None:
+            setattr(obj, f.name, bounds.check(getattr(obj, f.name), option_name(f)))
+
+
+SEED = Bounds("int", 0, 2**32 - 1)
+SIZE = Bounds("int", 1, 10**9, optional=True)
+RECIPES = ("onecycle", "early_stopping")
+
 
 @dataclass
 class TrainConfig:
     """Every setting of a training run; the resolved copy is written to config.yaml."""
 
-    data: str = ""
-    test: str | None = None
-    val: str | None = None
-    labels: str | None = None
-    format: str = "auto"
-    sequence_col: str = "sequence"
-    label_col: str = "label"
-    model: str = "fast_accurate_cnn"
-    model_params: dict[str, Any] = field(default_factory=dict)
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    recipe: str = "onecycle"
-    patience: int = 3
-    grad_clip: float = 1.0
-    label_smoothing: float = 0.0
-    class_weights: bool = False
-    seed: int = 42
-    split_seed: int | None = None
-    ignore_splits: bool = False
-    max_len: int | None = None
-    crop: str = "right"
-    test_size: float = 0.2
-    val_size: float = 0.1
-    dedup: str = "none"
-    augment: dict[str, float] = field(default_factory=dict)
-    window: int | None = None
-    window_stride: int | None = None
-    orientation: str = "auto"
-    missing: str = "reject"
-    preprocess: str = "log2cpm"
-    cv: int = 0
-    cv_seeds: int = 1
-    out: str = ""
+    data: str = setting("", Bounds("str"))
+    test: str | None = setting(None, Bounds("str", optional=True))
+    val: str | None = setting(None, Bounds("str", optional=True))
+    labels: str | None = setting(None, Bounds("str", optional=True))
+    format: str = setting("auto", Bounds("str"))
+    sequence_col: str = setting("sequence", Bounds("str"))
+    label_col: str = setting("label", Bounds("str"))
+    model: str = setting("fast_accurate_cnn", Bounds("str"))
+    model_params: dict[str, Any] = setting({}, Bounds("mapping"), flag="--param")
+    epochs: int = setting(10, Bounds("int", 1, 100_000))
+    batch_size: int = setting(64, Bounds("int", 1, 1_000_000))
+    lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True))
+    weight_decay: float = setting(1e-2, Bounds("float", 0, 10), flag=None)
+    recipe: str = setting("onecycle", Bounds("str", choices=RECIPES))
+    patience: int = setting(3, Bounds("int", 0, 100_000))
+    grad_clip: float = setting(1.0, Bounds("float", 0, 1e6), flag=None)
+    label_smoothing: float = setting(0.0, Bounds("float", 0, 1, open_high=True))
+    class_weights: bool = setting(False, Bounds("bool"))
+    seed: int = setting(42, SEED)
+    split_seed: int | None = setting(None, dataclasses.replace(SEED, optional=True))
+    ignore_splits: bool = setting(False, Bounds("bool"))
+    max_len: int | None = setting(None, SIZE)
+    crop: str = setting("right", Bounds("str", choices=("left", "right", "center")))
+    test_size: float = setting(0.2, Bounds("float", 0, 1, open_high=True))
+    val_size: float = setting(0.1, Bounds("float", 0, 1, open_high=True))
+    dedup: str = setting("none", Bounds("str", choices=("none", "exact", "rc", "similar")))
+    similarity: float = setting(0.8, Bounds("float", 0, 1, open_low=True))
+    kmer: int = setting(9, Bounds("int", 3, 16))
+    group_col: str | None = setting(None, Bounds("str", optional=True))
+    split_by: str | None = setting(None, Bounds("str", choices=("chromosome",), optional=True))
+    augment: dict[str, float] = setting({}, Bounds("mapping"))
+    window: int | None = setting(None, SIZE)
+    window_stride: int | None = setting(None, SIZE)
+    orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")))
+    missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")))
+    preprocess: str = setting("log2cpm", Bounds("str"))
+    cv: int = setting(0, Bounds("int", 2, 1000, off=0))
+    cv_seeds: int = setting(1, Bounds("int", 1, 1000), flag="--seeds")
+    out: str = setting("", Bounds("str"))
+    #: estimated activation memory of one training batch (GB) above which training refuses
+    batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), flag=None)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (for YAML)."""
         return dataclasses.asdict(self)
 
 
-RECIPES = ("onecycle", "early_stopping")
+def config_from_mapping(values: dict[str, Any], path: str | Path | None = None) -> TrainConfig:
+    """A TrainConfig from a mapping of settings (a YAML file's, or a saved run's
+    config.yaml); unknown keys and bad values are input errors naming ``path``."""
+    if not isinstance(values, dict):
+        raise InputError("config must be a mapping of setting: value", path=path)
+    check_settings(values, path)
+    return TrainConfig(**values)
+
+
+def check_settings(values: dict[str, Any], path: str | Path | None, *, label: str = "") -> None:
+    """Every key of ``values`` is a TrainConfig setting with an allowed value; otherwise an
+    InputError naming ``path`` and the key (prefixed by ``label``)."""
+    known = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(map(str, set(values) - set(known)))
+    if unknown:
+        raise InputError(f"{label}unknown setting(s) {unknown}; known: {sorted(known)}", path=path)
+    for key, value in values.items():
+        try:
+            known[key].metadata["bounds"].check(value, label + key)
+        except InputError as exc:
+            raise InputError(exc.reason, path=path) from None
+
+
+def read_yaml_mapping(path: str | Path, what: str) -> Any:
+    """The parsed YAML file ``path`` (``what`` names it in errors: config, search space ...)."""
+    try:
+        return yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=path) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"not valid YAML ({what}): {problem}", path=path, where=where) from exc
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConfig:
     """Build a TrainConfig from an optional YAML file, then CLI overrides (non-None wins).
 
-    Unknown YAML keys are input errors naming the file and the key.
+    Unknown YAML keys and bad values are input errors naming the file and the key; bad flag
+    values name the flag.
     """
     values: dict[str, Any] = {}
     if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(f"cannot read config: {exc}", path=path) from exc
-        if not isinstance(loaded, dict):
-            raise InputError("config must be a mapping of setting: value", path=path)
-        known = {f.name for f in dataclasses.fields(TrainConfig)}
-        unknown = sorted(set(loaded) - known)
-        if unknown:
-            raise InputError(f"unknown setting(s) {unknown}; known: {sorted(known)}", path=path)
+        loaded = read_yaml_mapping(path, "config") or {}
+        config_from_mapping(loaded, path)
         values.update(loaded)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    config = TrainConfig(**values)
-    if config.recipe not in RECIPES:
-        raise InputError(f"unknown recipe {config.recipe!r}; use one of {RECIPES}")
-    return config
+    return TrainConfig(**values)

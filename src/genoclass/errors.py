@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import signal
 from pathlib import Path
 
 
@@ -10,7 +12,10 @@ class GenoclassError(Exception):
 
 
 class InputError(GenoclassError):
-    """Bad user input: names the file, the place in it (row, record, column) and the problem."""
+    """Bad user input: names the file, the place in it (row, record, column) and the problem.
+
+    The message is always one line (line breaks in a wrapped reason, such as a YAML parser's
+    report, are folded), so the CLI can print it as exactly one line."""
 
     def __init__(
         self,
@@ -29,4 +34,30 @@ class InputError(GenoclassError):
     def __str__(self) -> str:
         parts = [p for p in (self.path, self.where) if p]
         message = self.reason if self.value is None else f"{self.reason}: {self.value!r}"
-        return ": ".join([*parts, message])
+        return one_line(": ".join([*parts, message]))
+
+
+class InputWarning(UserWarning):
+    """Input genoclass accepts but changes or doubts (e.g. duplicate record ids made unique);
+    the CLI prints each as one ``genoclass: warning:`` line."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+    """A stop signal (SIGINT, SIGTERM) arrived; raised from the CLI's signal handler.
+
+    A BaseException, so that ``except Exception`` blocks (in genoclass, Lightning and Optuna)
+    let it through while ``finally`` blocks and temp-file cleanup still run."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention: 128 + signal number (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + self.signum
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks (and the indentation after them) folded into ' | '."""
+    return re.sub(r"\s*\n\s*", " | ", text.strip())

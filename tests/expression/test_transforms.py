@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from genoclass.errors import InputError
-from genoclass.expression.pipeline import ExpressionPipeline, parse_steps
+from genoclass.expression.pipeline import PIPELINES, ExpressionPipeline, expand, parse_steps
 from genoclass.expression.transforms import (
     Clip,
     Cpm,
@@ -86,3 +86,24 @@ def test_unknown_step_lists_the_known_ones() -> None:
     with pytest.raises(InputError, match="unknown preprocessing step 'tpm'; steps: impute_median"):
         parse_steps("cpm,tpm")
     assert [s.name for s in parse_steps("s4")] == ["cpm", "log2", "drop_unexpressed", "clip", "pad"]
+
+
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_every_named_pipeline_combines_with_imputation(name: str) -> None:
+    """``--missing impute-median`` puts impute_median before the named pipeline's steps."""
+    rng = np.random.default_rng(0)
+    x = rng.poisson(20, size=(12, 6)).astype(np.float64) + 1
+    x[3, 2] = x[7, 0] = np.nan
+    pipeline = ExpressionPipeline(f"impute_median,{name}").fit(x, np.arange(12) % 2, list("abcdef"))
+    steps = [step.name for step in pipeline.steps]
+    assert steps == ["impute_median", *[s.split(":")[0] for s in expand(name)]]
+    assert np.isfinite(pipeline.transform(x)).all()
+
+
+def test_pipeline_names_expand_anywhere_and_step_arguments_are_checked() -> None:
+    assert expand("impute_median,log2cpm,anova:5") == [
+        "impute_median", "cpm", "log2p1", "drop_unexpressed", "anova:5",
+    ]  # fmt: skip
+    for spec, problem in (("cpm,anova:0", "needs an integer >= 1"), ("cpm:3", "no argument")):
+        with pytest.raises(InputError, match=problem):
+            parse_steps(spec)

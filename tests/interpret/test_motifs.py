@@ -10,11 +10,14 @@ import pytest
 
 from genoclass.data.synthetic import sample_pwm
 from genoclass.interpret.motifs import (
+    MATCH_COLUMNS,
+    MotifThresholds,
     aligned_pearson,
     build_motifs,
     consensus,
     jaspar_motifs,
     match_motifs,
+    rejection_reasons,
     reverse_complement,
 )
 from genoclass.sequence.encoding import one_hot
@@ -60,3 +63,35 @@ def test_motif_built_from_planted_seqlets_matches_jaspar(ctcf) -> None:
     match = match_motifs([motifs[0].pwm], jaspar_motifs()).iloc[0]
     assert match["jaspar_name"] == "CTCF" and match["pearson_r"] > 0.9
     assert len(consensus(motifs[0].pwm)) == motifs[0].pwm.shape[1]
+
+
+def test_candidates_failing_a_threshold_are_rejected_with_the_reason() -> None:
+    candidates = pd.DataFrame(
+        {
+            "n_seqlets": [120, 12, 40, 40],
+            "n_sequences": [100, 12, 3, 40],
+            "n_explained": [200, 200, 200, 200],
+            "width": [12, 2, 8, 15],
+            "information_bits": [18.5, 3.9, 10.0, 4.7],
+        }
+    )
+    reasons = rejection_reasons(candidates, MotifThresholds())
+    assert reasons[0] == ""
+    assert reasons[1] == "narrower than 6 nt; under 8 bits"  # a 2-nt "motif"
+    assert reasons[2] == "in under 5% of the sequences"
+    assert reasons[3] == "under 8 bits"  # wide but nearly flat
+    assert rejection_reasons(candidates, MotifThresholds(min_bits=4.0))[3] == ""
+
+
+def test_tf_names_only_below_the_evalue_cutoff(ctcf) -> None:
+    dinucleotide = np.full((4, 2), 0.01)
+    dinucleotide[1] = 0.97  # "CC"
+    table = match_motifs([dinucleotide, ctcf.pwm], jaspar_motifs())
+    assert list(table.columns) == MATCH_COLUMNS
+    short, planted = table.iloc[0], table.iloc[1]
+    assert short["tomtom_evalue"] >= 0.05 and pd.isna(short["jaspar_name"])
+    assert pd.isna(short["next_matches"]) and pd.isna(short["pearson_r"])
+    assert planted["jaspar_name"] == "CTCF" and planted["tomtom_evalue"] < 0.05
+    strict = match_motifs([ctcf.pwm], jaspar_motifs(), max_evalue=0.0)
+    assert strict["jaspar_name"].isna().all()
+    assert "E-value below 0.05" in " ".join(MotifThresholds().describe())

@@ -15,8 +15,8 @@ from genoclass.workflows.explain import ExplainOptions, run_explain
 def explained(ctcf_run, tmp_path_factory: pytest.TempPathFactory):
     run_dir, _ = ctcf_run
     out = tmp_path_factory.mktemp("explain") / "ctcf"
-    options = ExplainOptions(
-        methods=["integrated_gradients", "ism"], classes=["ctcf"], max_examples=100
+    options = ExplainOptions(  # every row: 100 correctly classified ctcf sequences
+        methods=["integrated_gradients", "ism"], classes=["ctcf"], max_examples=100, split="all"
     )
     return run_explain(run_dir, run_dir.parent / "data.csv", out, options)
 

@@ -1,4 +1,4 @@
-"""Dataset downloads against a local HTTP server: success, checksum, truncation, imports."""
+"""Dataset downloads against a local HTTP server: success, checksum, truncation, bombs, imports."""
 
 from __future__ import annotations
 
@@ -121,6 +121,19 @@ def test_http_error_and_bad_archive(server, tmp_path):
     payload = gb_zip(with_test=False)
     routes[f"/{NAME}_v0.zip"] = (payload, len(payload))
     with pytest.raises(DownloadError, match="expected train/ and test/"):
+        fetch_dataset(NAME, base_url=base, cache=tmp_path, progress=False)
+    assert cache_is_clean(tmp_path)
+
+
+def test_downloaded_zip_bomb_is_refused_before_unpacking(server, tmp_path):
+    base, routes = server
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{NAME}/train/positive/0.txt", b"A" * 20_000_000)
+    payload = buffer.getvalue()
+    routes[f"/{NAME}_v0.zip"] = (payload, len(payload))
+    expected = f"{base}/{NAME}_v0.zip: unpacks {len(payload):,} bytes to 20,000,000, more than"
+    with pytest.raises(DownloadError, match=expected):
         fetch_dataset(NAME, base_url=base, cache=tmp_path, progress=False)
     assert cache_is_clean(tmp_path)
 

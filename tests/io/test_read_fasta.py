@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from genoclass.errors import InputError
+from genoclass.errors import InputError, InputWarning
 from genoclass.io.sequences import read_sequences
 
 FASTA = ">s1 label=pos\nACGT\nacgt\n>s2 some text class=neg\nACRY\n>s3|label=pos\nNNAC\n"
@@ -96,3 +96,15 @@ def test_error_in_class_file_names_that_file(tmp_path):
     (tmp_path / "b.fa").write_text(">y\nACGT\n>z\nAC-GT\n")
     with pytest.raises(InputError, match=r"b\.fa: record 2: invalid character.*'-'"):
         read_sequences(tmp_path)
+
+
+def test_repeated_ids_are_made_unique_with_one_warning(tmp_path):
+    """Two promoters of one gene share a name: kept, renamed x~2, counted, warned once."""
+    path = tmp_path / "prom.fa"
+    path.write_text(
+        ">abrB label=p\nACGT\n>citG label=p\nACGA\n>abrB label=p\nACGG\n>abrB label=p\nAC\n"
+    )
+    with pytest.warns(InputWarning, match=r"2 repeated record id\(s\).*'abrB' again at .*prom.fa"):
+        data = read_sequences(path)
+    assert data.table["id"].tolist() == ["abrB", "citG", "abrB~2", "abrB~3"]
+    assert data.cleaning["duplicate_ids_renamed"] == 2

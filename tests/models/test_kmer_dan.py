@@ -11,8 +11,10 @@ import torch
 
 from genoclass.cli import main
 from genoclass.data.synthetic import demo_sequences
+from genoclass.errors import InputError
 from genoclass.models import get_spec
 from genoclass.models.kmer_cnn import token_kmer_ids
+from genoclass.models.kmer_dan import KmerAveragingNetwork
 from genoclass.sequence.encoding import tokenize
 
 
@@ -58,8 +60,10 @@ def test_kmer_dropout_only_in_training_and_rows_stay_averages() -> None:
 
 
 def test_bad_kmer_dropout_is_rejected() -> None:
+    with pytest.raises(InputError, match=r"--param kmer_dropout must be a number in \[0, 1\)"):
+        _model(kmer_dropout=1.0)  # the registry's bounds
     with pytest.raises(ValueError, match="kmer_dropout must be in"):
-        _model(kmer_dropout=1.0)
+        KmerAveragingNetwork(3, 0, k=4, kmer_dropout=1.0)  # the model itself
 
 
 def test_learns_a_planted_motif_through_train(tmp_path: Path) -> None:

@@ -33,13 +33,32 @@ def fabricate_run(run_dir, *, with_history=True, with_config=True, labelled=True
         "n_train": 100,
         "n_val": 12,
         "n_test": 24,
-        "epochs_run": 3,
+        "epochs_run": 3 if with_history else None,
+        "best_epoch": 2 if with_history else None,
         "train_seconds": 1.5,
         "params": 1234,
         "data": {
-            "source": "toy.fasta",
-            "duplicates": {"train_test": 2, "train_val": 0},
-            "cleaning": {"lowercase": 5, "iupac_to_n": 1},
+            "files": {
+                "data": {
+                    "path": "toy.fasta",
+                    "format": "fasta",
+                    "rows": 136,
+                    "cleaning": {"lowercase_uppercased": 5, "ambiguous_to_N": 1},
+                }
+            },
+            "dedup": "none",
+            "class_counts": {
+                "train": {"enhancer": 40, "promoter": 30, "<other>": 30},
+                "test": {"enhancer": 8, "promoter": 8, "<other>": 8},
+            },
+            "duplicates": {
+                "exact": {"train-val": 0, "train-test": 2},
+                "reverse_complement": {"train-val": 1, "train-test": 0},
+                "within": {"train": 3, "test": 0},
+                "total_cross_split_exact": 2,
+                "total_cross_split_rc": 1,
+            },
+            "scale": {"guess": "counts"},
         },
     }
     run_dir.mkdir(exist_ok=True)
@@ -80,23 +99,61 @@ def test_full_report_has_every_section_and_is_self_contained(tmp_path):
         "Data",
         "How metrics are computed",
         "Configuration",
-        "Cross-split duplicates",
-        "Cleaning counts",
+        "Samples per split and class",
+        "Files read",
+        "Duplicated sequences",
+        "Other data details",
     ):
         assert f">{title}</h" in page, title
     assert page.count('<img src="data:image/png;base64,') == 4
     assert 'src="http' not in page and "<link" not in page and "<script" not in page
     assert "&lt;other&gt;" in page and "&lt;script&gt;" in page
-    assert "test 95% CI" in page and "train_test" in page and "toy.fasta" in page
+    assert "test 95% CI" in page and "toy.fasta" in page
+    assert "<td>trainable parameters</td>" in page
+    assert "<td>2 of 3 (lowest validation loss)</td>" in page  # the best epoch
+    assert "weights of epoch 2 of 3" in page
+
+
+def test_data_and_configuration_are_tables_in_words(tmp_path):
+    page = write_run_report(fabricate_run(tmp_path / "run")).read_text(encoding="utf-8")
+    data = page[page.index('<section id="data">') : page.index('<section id="how-metrics')]
+    assert "{" not in data and "<pre>" not in data  # no dict or JSON dumps
+    assert "<th>split</th><th>enhancer</th><th>promoter</th><th>&lt;other&gt;</th>" in data
+    assert "<td>cleaning › lowercase uppercased</td>" not in data  # a column, not a row
+    assert "<th>cleaning › lowercase uppercased</th>" in data
+    assert "2 exact copies, 1 reverse complements" in data
+    assert "<td>scale › guess</td><td>counts</td>" in data
+    config = page[page.index('<section id="configuration">') :]
+    assert "<pre>" not in config and "<td>note</td><td>&lt;script&gt;</td>" in config
+
+
+def test_header_shows_the_final_run_name_while_staged(tmp_path):
+    """train writes the report inside RUN.partial before the rename to RUN."""
+    page = write_run_report(fabricate_run(tmp_path / "myrun.partial")).read_text()
+    assert "· myrun</p>" in page and "partial" not in page
+
+
+def test_classical_run_reports_stored_numbers_and_no_curves_section(tmp_path):
+    run_dir = fabricate_run(tmp_path / "run", with_history=False)
+    page = write_run_report(run_dir).read_text(encoding="utf-8")
+    assert "<td>stored numbers (model size)</td>" in page
+    assert "trainable parameters" not in page
+    assert "Training curves" not in page and "best epoch" not in page
 
 
 def test_report_without_optional_pieces(tmp_path):
     run_dir = fabricate_run(tmp_path / "run", with_history=False, with_config=False, labelled=False)
     page = write_run_report(run_dir).read_text(encoding="utf-8")
-    assert "No history.csv" in page
     assert "No config.yaml" in page
     assert "carry no true labels" in page
     assert page.count("<img ") == 1  # the confusion matrix from metrics.json
+
+
+def test_neural_run_without_history_says_so(tmp_path):
+    run_dir = fabricate_run(tmp_path / "run")
+    (run_dir / "history.csv").unlink()
+    page = write_run_report(run_dir).read_text(encoding="utf-8")
+    assert ">Training curves</h2>" in page and "No history.csv" in page
 
 
 def test_report_is_written_atomically(tmp_path, monkeypatch):

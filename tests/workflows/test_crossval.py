@@ -151,3 +151,17 @@ def test_cli_train_predict_and_bad_inputs(expr_files, tmp_path: Path, capsys) ->
         == 2
     )
     assert "--orientation genes" in capsys.readouterr().err
+
+
+def test_expr_cnn_with_imputation_and_its_default_named_pipeline(expr_files, tmp_path) -> None:
+    """The default pipeline (log2cpm, a name) combines with --missing impute-median."""
+    matrix, labels = expr_files
+    gappy = pd.read_csv(matrix, index_col=0)
+    gappy.iloc[2, 5] = gappy.iloc[9, 1] = np.nan
+    gappy.to_csv(tmp_path / "gappy.csv")
+    argv = ["train", "--data", str(tmp_path / "gappy.csv"), "--labels", str(labels)]
+    argv += ["--model", "expr_cnn", "--missing", "impute-median", "--epochs", "1"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    steps = [s["step"] for s in metrics["data"]["preprocessing_steps"]]
+    assert steps == ["impute_median", "cpm", "log2p1", "drop_unexpressed"]

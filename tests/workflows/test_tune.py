@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -100,3 +102,41 @@ def test_tpe_runs_the_requested_trials_in_total(data: Path, tmp_path: Path) -> N
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 4 and set(trials["state"]) == {"COMPLETE"}
     assert {"accuracy", "val_loss", "f1_macro", "mcc", "integrated_f1"} <= set(trials.columns)
+
+
+#: a tune worker that SIGKILLs itself when its second trial starts training
+DIE_IN_SECOND_TRIAL = """
+import os, signal, sys
+from genoclass.workflows import tune
+evaluate, started = tune.TrialEvaluator.__call__, []
+def die_in_second(self, params):
+    started.append(params)
+    if len(started) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return evaluate(self, params)
+tune.TrialEvaluator.__call__ = die_in_second
+from genoclass.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("strategy", ["grid", "ordered-grid"])
+def test_killed_tune_restarts_and_runs_every_point_once(data: Path, tmp_path: Path, strategy):
+    out = tmp_path / "t"
+    argv = ["tune", "--data", str(data / "m.csv"), "--space", str(data / "space.yaml")]
+    argv += ["--strategy", strategy, "--objective", "mcc", "--no-retrain", "--out", str(out)]
+    child = subprocess.run([sys.executable, "-c", DIE_IN_SECOND_TRIAL, *argv], timeout=300)
+    assert child.returncode == -signal.SIGKILL
+    study_name = f"logistic_regression-{strategy}-mcc"
+    storage = f"sqlite:///{out / 'study.db'}"
+    killed = optuna.load_study(study_name=study_name, storage=storage).trials
+    assert [t.state.name for t in killed] == ["COMPLETE", "RUNNING"]
+    assert main(argv) == 0  # the restart
+    trials = optuna.load_study(study_name=study_name, storage=storage).trials
+    assert trials[1].state.name == "FAIL"  # the killed trial, no longer RUNNING
+    done = [(t.params["C"], t.params["max_iter"]) for t in trials if t.state.name == "COMPLETE"]
+    expected = {(c, m) for c in (0.0001, 1.0) for m in (50, 500)}
+    if strategy == "ordered-grid":  # one parameter at a time: C at max_iter 50, then max_iter
+        expected = {(0.0001, 50), (1.0, 50), (1.0, 500)}
+    assert sorted(done) == sorted(expected)  # every point once: none lost, none repeated
+    assert (trials[1].params["C"], trials[1].params["max_iter"]) in set(done)

@@ -37,16 +37,25 @@ def cross_split_duplicates(table: pd.DataFrame) -> dict:
     rows repeating an earlier row of the same split (``all`` when there are no splits);
     the totals count rows of later splits that match any earlier split.
     """
-    splits = _split_groups(table)
-    within = {name: int(seqs.duplicated().sum()) for name, seqs in splits.items()}
+    sequences = table["sequence"].reset_index(drop=True)
+    reverse = pd.Series(_reverse_complements(sequences), dtype=object)
+    split = table["split"].reset_index(drop=True) if "split" in table.columns else None
+    return duplicate_counts(sequences, reverse, split)
+
+
+def duplicate_counts(forward: pd.Series, reverse: pd.Series, split: pd.Series | None) -> dict:
+    """:func:`cross_split_duplicates` from keys: ``forward[i]`` identifies row ``i``'s sequence
+    and ``reverse[i]`` its reverse complement (the strings themselves, or hashes of them)."""
+    splits = _split_rows(split, len(forward))
+    keys = {name: forward.iloc[rows].reset_index(drop=True) for name, rows in splits.items()}
+    within = {name: int(k.duplicated().sum()) for name, k in keys.items()}
     exact, rc = {}, {}
-    leaked_exact = {name: np.zeros(len(seqs), bool) for name, seqs in splits.items()}
-    leaked_rc = {name: np.zeros(len(seqs), bool) for name, seqs in splits.items()}
+    leaked_exact = {name: np.zeros(len(rows), bool) for name, rows in splits.items()}
+    leaked_rc = {name: np.zeros(len(rows), bool) for name, rows in splits.items()}
     for first, second in combinations(splits, 2):
-        earlier = set(splits[first])
-        later = splits[second]
-        is_exact = later.isin(earlier).to_numpy()
-        is_rc = pd.Series(_reverse_complements(later)).isin(earlier).to_numpy() & ~is_exact
+        earlier = keys[first]
+        is_exact = keys[second].isin(earlier).to_numpy()
+        is_rc = reverse.iloc[splits[second]].isin(earlier).to_numpy() & ~is_exact
         exact[f"{first}-{second}"] = int(is_exact.sum())
         rc[f"{first}-{second}"] = int(is_rc.sum())
         leaked_exact[second] |= is_exact
@@ -60,15 +69,14 @@ def cross_split_duplicates(table: pd.DataFrame) -> dict:
     }
 
 
-def _split_groups(table: pd.DataFrame) -> dict[str, pd.Series]:
-    """Sequences of each split in train, val, test order (others after, sorted)."""
-    if "split" not in table.columns or table["split"].isna().all():
-        return {"all": table["sequence"].reset_index(drop=True)}
-    present = table["split"].dropna().unique().tolist()
+def _split_rows(split: pd.Series | None, n: int) -> dict[str, np.ndarray]:
+    """Row indices of each split in train, val, test order (others after, sorted)."""
+    if split is None or split.isna().all():
+        return {"all": np.arange(n)}
+    present = split.dropna().unique().tolist()
     order = [s for s in SPLIT_ORDER if s in present] + sorted(set(present) - set(SPLIT_ORDER))
-    return {
-        name: table.loc[table["split"] == name, "sequence"].reset_index(drop=True) for name in order
-    }
+    values = split.to_numpy()
+    return {name: np.flatnonzero(values == name) for name in order}
 
 
 def duplicate_groups(sequences: Sequence[str], include_rc: bool = True) -> np.ndarray:
@@ -78,8 +86,13 @@ def duplicate_groups(sequences: Sequence[str], include_rc: bool = True) -> np.nd
     reverse complement) get the same id; ids count from 0 in order of first appearance.
     """
     keys = pd.Series(list(sequences), dtype=object)
-    if include_rc:
-        rc = pd.Series(_reverse_complements(keys), dtype=object)
-        keys = keys.where(keys <= rc, rc)
+    reverse = pd.Series(_reverse_complements(keys), dtype=object) if include_rc else None
+    return groups_from_keys(keys, reverse)
+
+
+def groups_from_keys(forward: pd.Series, reverse: pd.Series | None = None) -> np.ndarray:
+    """:func:`duplicate_groups` from keys of each sequence (and of its reverse complement,
+    when reverse-complement pairs should share a group): strings or hashes of them."""
+    keys = forward if reverse is None else forward.where(forward <= reverse, reverse)
     codes, _ = pd.factorize(keys)
     return codes.astype(np.int64)

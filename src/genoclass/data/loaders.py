@@ -3,22 +3,39 @@
 A feature set holds the encoded rows of one split. ``SequenceFeatures`` pads each batch
 only to its own longest sequence (dynamic padding) unless the model needs a fixed width,
 and applies training-time augmentation when one is given.
+
+Every epoch's randomness is a pure function of (seed, epoch): the training loader's row order
+(``EpochShuffle``) and, through an optional ``set_epoch(epoch)`` method of the feature set,
+its augmentation. A run resumed at an epoch boundary therefore replays exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 
 from genoclass.sequence.encoding import Crop, one_hot, tokenize
 
 #: augmentation hook: (tokens uint8 (B, L), lengths, rng) -> (tokens, lengths)
 Augment = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+#: independent random streams derived from one (seed, epoch)
+STREAMS = {"shuffle": 0, "augment": 1, "torch": 2}
+
+
+def epoch_seed(seed: int, epoch: int, stream: str) -> int:
+    """A 63-bit seed for one random ``stream`` of one epoch, a pure function of its inputs."""
+    state = np.random.SeedSequence([seed, epoch, STREAMS[stream]]).generate_state(2, np.uint32)
+    return (int(state[0]) << 31) ^ int(state[1])
+
+
+def augment_rng(seed: int, epoch: int) -> np.random.Generator:
+    """The augmentation generator of ``epoch`` of a feature set seeded with ``seed``."""
+    return np.random.default_rng(epoch_seed(seed, epoch, "augment"))
 
 
 class FeatureSet(Protocol):
@@ -47,25 +64,51 @@ class SequenceFeatures:
     def __len__(self) -> int:
         return len(self.lengths)
 
+    def set_epoch(self, epoch: int) -> None:
+        """Restart the augmentation's random stream at the one of ``epoch``."""
+        self._rng = augment_rng(self.seed, epoch)
+
     def batch(self, rows: Sequence[int]) -> dict[str, torch.Tensor]:
         """Model-ready batch for ``rows``: x, lengths and (when labelled) y."""
         rows = np.asarray(rows)
-        tokens, lengths = self.tokens[rows], self.lengths[rows]
-        if self.augment is not None:
-            tokens, lengths = self.augment(tokens, lengths, self._rng)
-        width = self.fixed_width or max(int(lengths.max(initial=1)), 1)
-        if tokens.shape[1] < width:
-            tokens = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
-        tokens = tokens[:, :width]
-        x = (
-            torch.from_numpy(one_hot(tokens))
-            if self.input_kind == "onehot"
-            else (torch.from_numpy(tokens.astype(np.int64)))
+        return model_batch(
+            self.tokens[rows],
+            self.lengths[rows],
+            None if self.y is None else self.y[rows],
+            input_kind=self.input_kind,
+            fixed_width=self.fixed_width,
+            augment=self.augment,
+            rng=self._rng,
         )
-        out = {"x": x, "lengths": torch.from_numpy(np.minimum(lengths, width).astype(np.int64))}
-        if self.y is not None:
-            out["y"] = torch.from_numpy(self.y[rows])
-        return out
+
+
+def model_batch(
+    tokens: np.ndarray,
+    lengths: np.ndarray,
+    y: np.ndarray | None,
+    *,
+    input_kind: str,
+    fixed_width: int | None = None,
+    augment: Augment | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, torch.Tensor]:
+    """The batch dictionary of right-padded uint8 token rows: augmented (when given), padded
+    or cut to ``fixed_width`` or else to the longest row, as int64 tokens or one-hot."""
+    if augment is not None:
+        tokens, lengths = augment(tokens, lengths, rng)
+    width = fixed_width or max(int(lengths.max(initial=1)), 1)
+    if tokens.shape[1] < width:
+        tokens = np.pad(tokens, ((0, 0), (0, width - tokens.shape[1])))
+    tokens = tokens[:, :width]
+    x = (
+        torch.from_numpy(one_hot(tokens))
+        if input_kind == "onehot"
+        else (torch.from_numpy(tokens.astype(np.int64)))
+    )
+    out = {"x": x, "lengths": torch.from_numpy(np.minimum(lengths, width).astype(np.int64))}
+    if y is not None:
+        out["y"] = torch.from_numpy(y)
+    return out
 
 
 def encode_sequences(
@@ -82,15 +125,55 @@ def encode_sequences(
     return SequenceFeatures(tokens, lengths, y, input_kind=input_kind, fixed_width=fixed_width)
 
 
+class EpochShuffle(Sampler[int]):
+    """Row order of a training loader: a permutation drawn from (seed, epoch) alone. The
+    training loop announces each epoch with ``set_epoch``, which also calls ``on_epoch``."""
+
+    def __init__(self, n: int, seed: int, on_epoch: Callable[[int], None] | None = None) -> None:
+        self.n, self.seed, self.epoch, self.on_epoch = n, seed, 0, on_epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass over the rows the one of ``epoch``."""
+        self.epoch = epoch
+        if self.on_epoch is not None:
+            self.on_epoch(epoch)
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch, "shuffle"))
+        return iter(torch.randperm(self.n, generator=generator).tolist())
+
+    def __len__(self) -> int:
+        return self.n
+
+
 def make_loader(
-    features: FeatureSet, batch_size: int, *, shuffle: bool, seed: int = 0
+    features: FeatureSet,
+    batch_size: int,
+    *,
+    shuffle: bool,
+    seed: int = 0,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> DataLoader:
-    """A DataLoader over a feature set; shuffling is seeded."""
-    generator = torch.Generator().manual_seed(seed)
+    """A DataLoader over a feature set; a shuffled one orders the rows of each epoch from
+    (seed, epoch) and tells the feature set (``set_epoch``, when it has one) and
+    ``on_epoch`` which epoch starts."""
+    sampler = None
+    if shuffle:
+        set_epoch = getattr(features, "set_epoch", None)
+
+        def announce(epoch: int) -> None:
+            if set_epoch is not None:
+                set_epoch(epoch)
+            if on_epoch is not None:
+                on_epoch(epoch)
+
+        sampler = EpochShuffle(len(features), seed, announce)
+    # its own generator: creating an iterator draws a seed from it, never from torch's global
+    # one (which the training loop may create more than once when it resumes)
     return DataLoader(
         range(len(features)),
         batch_size=batch_size,
-        shuffle=shuffle,
-        generator=generator,
+        sampler=sampler,
         collate_fn=features.batch,
+        generator=torch.Generator().manual_seed(seed),
     )

@@ -6,6 +6,8 @@ pairs) on one side, so a test sequence is never seen in training.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
@@ -22,11 +24,16 @@ def _holdout(
     idx = np.arange(len(labels))
     if groups is None:
         counts = pd.Series(labels).value_counts()
-        stratify = labels if counts.min() >= 2 else None
+        held = math.ceil(size * len(idx))  # stratifying needs a row of every class per side
+        enough = counts.min() >= 2 and min(held, len(idx) - held) >= len(counts)
+        stratify = labels if enough else None
         keep, held = train_test_split(idx, test_size=size, random_state=seed, stratify=stratify)
         return np.sort(keep), np.sort(held)
-    # group-aware: as many folds as 1/size, take one fold as the hold-out
-    n_folds = max(2, round(1 / size))
+    # group-aware: as many folds as 1/size (at most one per group), one fold is the hold-out
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise InputError("cannot split: every row belongs to one group")
+    n_folds = min(max(2, round(1 / size)), n_groups)
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     keep, held = next(splitter.split(idx, labels, groups))
     return keep, held

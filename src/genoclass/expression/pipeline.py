@@ -24,17 +24,27 @@ PIPELINES: dict[str, str] = {
 DEFAULT_PIPELINE = "log2cpm"
 
 
+def expand(spec: str) -> list[str]:
+    """The steps of a pipeline spec: a comma-separated list of steps and named pipelines
+    (see ``PIPELINES``), each name replaced by its steps wherever it appears, e.g.
+    ``impute_median,log2cpm`` -> ``impute_median,cpm,log2p1,drop_unexpressed``."""
+    items: list[str] = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        named = PIPELINES.get(item)
+        items += [s for s in named.split(",") if s] if named is not None else [item]
+    return items
+
+
 def parse_steps(spec: str) -> list[Step]:
-    """Unfitted steps of a pipeline name (see ``PIPELINES``) or of a comma-separated list
-    such as ``cpm,log2p1,anova:500`` (``pad:M`` pads to a multiple of M, ``variance:K``,
-    ``anova:K`` and ``rfe:K`` keep K genes)."""
-    text = PIPELINES.get(spec, spec)
+    """Unfitted steps of a pipeline spec (``expand``) such as ``cpm,log2p1,anova:500``
+    (``pad:M`` pads to a multiple of M, ``variance:K``, ``anova:K`` and ``rfe:K`` keep K
+    genes); an unknown step or a bad argument is an InputError naming --preprocess."""
     steps: list[Step] = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for item in expand(spec):
         name, _, arg = item.partition(":")
         if name not in STEPS:
             raise InputError(
-                f"unknown preprocessing step {name!r}; steps: {', '.join(STEPS)}; "
+                f"--preprocess: unknown preprocessing step {name!r}; steps: {', '.join(STEPS)}; "
                 f"named pipelines: {', '.join(PIPELINES)}"
             )
         steps.append(_make(name, arg))
@@ -45,15 +55,12 @@ def _make(name: str, arg: str) -> Step:
     cls = STEPS[name]
     if not arg:
         return cls()
-    try:
-        value = int(arg)
-    except ValueError as exc:
-        raise InputError(f"step {name!r} takes an integer argument", value=arg) from exc
-    if cls is Pad:
-        return Pad(multiple=value)
-    if "k" not in cls.__dataclass_fields__:
-        raise InputError(f"step {name!r} takes no argument", value=arg)
-    return cls(k=value)  # type: ignore[call-arg]
+    takes = "multiple" if cls is Pad else "k" if "k" in cls.__dataclass_fields__ else None
+    if takes is None:
+        raise InputError(f"--preprocess: step {name!r} takes no argument", value=arg)
+    if not arg.strip().isdigit() or int(arg) < 1:
+        raise InputError(f"--preprocess: step {name!r} needs an integer >= 1", value=arg)
+    return cls(**{takes: int(arg)})
 
 
 @dataclass

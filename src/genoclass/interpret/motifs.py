@@ -3,10 +3,13 @@
 Seqlets are compared by the cosine similarity of their contribution windows (best shift
 and strand), clustered by average linkage, aligned to each cluster's most central seqlet
 and averaged into a position weight matrix (PWM) and a contribution weight matrix (CWM).
-PWMs are matched to the JASPAR database that ships with ``pyjaspar`` (a local SQLite
-file: nothing is downloaded) with Tomtom (``memelite``), which gives p-values corrected
-for motif length and information content; the column-wise Pearson correlation after the
-best alignment is reported next to it as an easily read similarity.
+Only motifs that pass ``MotifThresholds`` (seqlet support, width, information content) are
+reported. PWMs are matched to the JASPAR database that ships with ``pyjaspar`` (a local
+SQLite file: nothing is downloaded) with Tomtom (``memelite``), which gives p-values
+corrected for motif length and information content; a transcription-factor name is given
+only when the match's E-value is below the cut-off (Tomtom's own default, 0.05 in the sense
+of expected false matches per query). The column-wise Pearson correlation after the best
+alignment is reported next to it as an easily read similarity.
 """
 
 from __future__ import annotations
@@ -35,6 +38,55 @@ class Motif:
     def consensus(self) -> str:
         """Most probable base per column; lower case where it has under 50 % probability."""
         return consensus(self.pwm)
+
+
+@dataclass(frozen=True)
+class MotifThresholds:
+    """What a seqlet cluster needs to be reported as a motif, and to carry a TF name.
+
+    Support: at least ``min_seqlets`` seqlets, from at least ``min_support`` of the explained
+    sequences of its class (a pattern the model uses in a handful of sequences is not a
+    class motif). Shape: at least ``min_width`` positions after trimming (TF sites are 6-20
+    nt; 1-3 nt "motifs" match almost any matrix) and at least ``min_bits`` of information in
+    total (8 bits = four fully conserved bases, found by chance every 256 nt). Names: a
+    JASPAR match is named only at a Tomtom E-value below ``max_evalue``.
+    """
+
+    min_seqlets: int = 10
+    min_support: float = 0.05
+    min_width: int = 6
+    min_bits: float = 8.0
+    max_evalue: float = 0.05
+
+    def describe(self) -> list[str]:
+        """The thresholds as sentences for a report."""
+        return [
+            f"Support: at least {self.min_seqlets} seqlets, from at least "
+            f"{self.min_support:.0%} of the explained sequences of the class.",
+            f"Shape: at least {self.min_width} nt wide after trimming, with at least "
+            f"{self.min_bits:g} bits of information in total (a uniform background has 0 bits; "
+            "a fully conserved base adds 2).",
+            f"Transcription-factor names: only for JASPAR matches with a Tomtom E-value below "
+            f"{self.max_evalue:g} (E-value = p-value x number of JASPAR matrices searched).",
+        ]
+
+
+def rejection_reasons(candidates: pd.DataFrame, thresholds: MotifThresholds) -> list[str]:
+    """Why each candidate motif (a row with ``n_seqlets``, ``n_sequences`` holding them,
+    ``n_explained`` sequences of its class, ``width`` and ``information_bits``) fails
+    ``thresholds``: "" where it passes, else the failed checks joined by "; "."""
+    t = thresholds
+    checks = [
+        (candidates["n_seqlets"] < t.min_seqlets, f"fewer than {t.min_seqlets} seqlets"),
+        (
+            candidates["n_sequences"] < t.min_support * candidates["n_explained"],
+            f"in under {t.min_support:.0%} of the sequences",
+        ),
+        (candidates["width"] < t.min_width, f"narrower than {t.min_width} nt"),
+        (candidates["information_bits"] < t.min_bits, f"under {t.min_bits:g} bits"),
+    ]
+    failed = np.column_stack([np.asarray(f, dtype=bool) for f, _ in checks])
+    return ["; ".join(r for (_, r), bad in zip(checks, row, strict=True) if bad) for row in failed]
 
 
 @dataclass(frozen=True)
@@ -234,37 +286,60 @@ def _column_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide((a * b).sum(0), denominator, out=np.zeros(a.shape[1]), where=denominator > 0)
 
 
+#: columns of ``match_motifs``
+MATCH_COLUMNS = [
+    "jaspar_id",
+    "jaspar_name",
+    "tomtom_pvalue",
+    "tomtom_evalue",
+    "offset",
+    "overlap",
+    "strand",
+    "pearson_r",
+    "next_matches",
+]
+
+
 def match_motifs(
-    pwms: list[np.ndarray], database: list[KnownMotif], *, top: int = 3
+    pwms: list[np.ndarray],
+    database: list[KnownMotif],
+    *,
+    top: int = 3,
+    max_evalue: float = MotifThresholds.max_evalue,
 ) -> pd.DataFrame:
     """Best JASPAR matches of each PWM by Tomtom p-value: one row per query with the best
-    match's id, name, p-value, E-value (p-value x database size), offset, overlap, strand
-    and aligned Pearson r, plus the next ``top - 1`` matches as text."""
+    hit's p-value and E-value (p-value x database size) always, and only when that E-value is
+    below ``max_evalue`` the match itself (id, name, offset, overlap, strand, aligned Pearson
+    r) and the next ``top - 1`` matches below the cut-off as text; otherwise those are empty."""
     from memelite import tomtom
 
     if not pwms:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=MATCH_COLUMNS)
     targets = [m.pwm for m in database]
     p_values, _, offsets, overlaps, strands = tomtom(pwms, targets, n_jobs=1)
+    e_values = p_values * len(database)
     rows = []
     for q, query in enumerate(pwms):
         order = np.argsort(p_values[q])[:top]
-        best = database[order[0]]
-        r, _, _ = aligned_pearson(query, best.pwm)
-        rows.append(
-            {
-                "jaspar_id": best.matrix_id,
-                "jaspar_name": best.name,
-                "tomtom_pvalue": float(p_values[q, order[0]]),
-                "tomtom_evalue": float(p_values[q, order[0]] * len(database)),
-                "offset": int(offsets[q, order[0]]),
-                "overlap": int(overlaps[q, order[0]]),
-                "strand": "-" if strands[q, order[0]] else "+",
-                "pearson_r": round(r, 4),
-                "next_matches": "; ".join(
-                    f"{database[i].matrix_id} {database[i].name} (p={p_values[q, i]:.2g})"
-                    for i in order[1:]
+        best = order[0]
+        row: dict[str, object] = {
+            "tomtom_pvalue": float(p_values[q, best]),
+            "tomtom_evalue": float(e_values[q, best]),
+        }
+        significant = [i for i in order if e_values[q, i] < max_evalue]
+        if significant:
+            r, _, _ = aligned_pearson(query, database[best].pwm)
+            row.update(
+                jaspar_id=database[best].matrix_id,
+                jaspar_name=database[best].name,
+                offset=int(offsets[q, best]),
+                overlap=int(overlaps[q, best]),
+                strand="-" if strands[q, best] else "+",
+                pearson_r=round(r, 4),
+                next_matches="; ".join(
+                    f"{database[i].matrix_id} {database[i].name} (E={e_values[q, i]:.2g})"
+                    for i in significant[1:]
                 ),
-            }
-        )
-    return pd.DataFrame(rows)
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=MATCH_COLUMNS)

@@ -57,3 +57,27 @@ def extract_seqlets(
     )
     table["end"] = table["start"] + width
     return table[SEQLET_COLUMNS].sort_values("score", ascending=False, ignore_index=True)
+
+
+def peak_windows(
+    scores: np.ndarray, lengths: np.ndarray | None, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(start, stop)`` of a window of at most ``width`` positions around each sequence's
+    highest score in ``scores`` (n, L), kept inside the sequence: never past its length."""
+    n, length = scores.shape
+    lengths = np.full(n, length) if lengths is None else np.asarray(lengths)
+    inside = np.arange(length)[None, :] < lengths[:, None]
+    peak = np.where(inside, scores, -np.inf).argmax(axis=1)
+    start = np.clip(peak - width // 2, 0, np.maximum(lengths - width, 0))
+    return start, np.minimum(start + width, lengths)
+
+
+def position_means(scores: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+    """Mean of ``scores`` (n, L) at each position over the sequences long enough to have it,
+    up to the longest sequence (padding never enters the mean)."""
+    n, length = scores.shape
+    lengths = np.full(n, length) if lengths is None else np.asarray(lengths)
+    longest = int(lengths.max()) if n else 0
+    inside = np.arange(longest)[None, :] < lengths[:, None]
+    totals = np.where(inside, scores[:, :longest], 0.0).sum(axis=0)
+    return totals / np.maximum(inside.sum(axis=0), 1)

@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from genoclass.errors import InputError
+from genoclass.io.textfile import READ_ERRORS, read_problem
 
 ORIENTATIONS = ("auto", "samples", "genes")
 MISSING_POLICIES = ("reject", "impute-median")
 #: table columns genoclass itself uses; a gene may not carry one of these names
-RESERVED_COLUMNS = ("id", "label", "split", "source_row")
+RESERVED_COLUMNS = ("id", "label", "split", "source_row", "group")
 #: sample-id columns looked for in a labels table, in order (else its first column)
 ID_COLUMNS = ("sample_id", "id")
 _SHOW = 10
@@ -102,8 +103,8 @@ def read_label_table(path: str | Path, label_col: str = "label") -> pd.DataFrame
     path = Path(path)
     try:
         table = _read_frame(path, index=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read labels table: {exc}", path=path) from exc
+    except READ_ERRORS as exc:
+        raise read_problem(exc, path, "labels table") from exc
     id_col = next((c for c in ID_COLUMNS if c in table.columns), table.columns[0])
     if label_col not in table.columns:
         raise InputError(
@@ -123,10 +124,25 @@ def _read_frame(path: Path, *, index: bool) -> pd.DataFrame:
         frame = pd.read_parquet(path)
         return frame.set_index(frame.columns[0]) if index else frame
     sep = "\t" if fmt == "tsv" else ","
+    header = pd.read_csv(path, sep=sep, nrows=1, header=None, dtype=str).iloc[0]
+    _check_header(header.fillna("").tolist(), path)
     # ids stay text: "01005" must not become the number 1005
     first = pd.read_csv(path, sep=sep, nrows=0).columns[0]
     ids_as_text = {first: str} if index else str
     return pd.read_csv(path, sep=sep, index_col=0 if index else None, dtype=ids_as_text)
+
+
+def _check_header(names: list[str], path: Path) -> None:
+    """Column names must be unique: pandas would silently rename a repeated one (g -> g.1)."""
+    seen: dict[str, int] = {}
+    for column, name in enumerate(names, 1):
+        if name in seen:
+            raise InputError(
+                f"duplicate column name {name!r} in the header (columns {seen[name]} and "
+                f"{column}); gene names and sample ids must be unique",
+                path=path,
+            )
+        seen[name] = column
 
 
 def _format(path: Path) -> str:
@@ -151,8 +167,8 @@ def _load_matrix(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             obs.index = obs.index.astype(str)
             return pd.DataFrame(x, index=obs.index, columns=adata.var_names.astype(str)), obs
         frame = _read_frame(path, index=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"cannot read expression matrix: {exc}", path=path) from exc
+    except READ_ERRORS as exc:
+        raise read_problem(exc, path, "expression matrix") from exc
     frame.index = frame.index.astype(str)
     frame.columns = frame.columns.astype(str)
     return frame, None

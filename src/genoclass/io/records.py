@@ -18,6 +18,8 @@ from genoclass.errors import InputError
 
 #: Column order of every sequence table.
 COLUMNS = ["id", "sequence", "label", "split", "source_row"]
+#: Column holding the values of a user's ``--group-col`` (gene, patient, ...) when asked for.
+GROUP_COLUMN = "group"
 
 #: Spellings of split names accepted in split columns and file names.
 SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "dev": "val", "test": "test"}
@@ -30,6 +32,7 @@ class ReadOptions:
     sequence_col: str = "sequence"
     label_col: str = "label"
     labels_required: bool = True
+    group_col: str | None = None
 
 
 @dataclass
@@ -56,8 +59,10 @@ def make_records(
     numbers: np.ndarray,
     split: str | None | list[str | None] = None,
     files: list[str] | None = None,
+    extra: dict[str, list[str | None]] | None = None,
 ) -> RawRecords:
-    """Bundle parallel lists of one source into :class:`RawRecords`."""
+    """Bundle parallel lists of one source into :class:`RawRecords` (``extra``: more columns,
+    such as a group column)."""
     splits = split if isinstance(split, list) else [split] * len(ids)
     frame = pd.DataFrame(
         {
@@ -66,6 +71,7 @@ def make_records(
             "label": pd.Series(labels, dtype=object),
             "split": pd.Series(splits, dtype=object),
             "source_row": np.asarray(numbers, dtype=np.int64),
+            **{name: pd.Series(values, dtype=object) for name, values in (extra or {}).items()},
         }
     )
     return RawRecords(str(path), unit, frame, files)

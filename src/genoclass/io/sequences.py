@@ -7,6 +7,7 @@ reported with its file and row, record or file number.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from genoclass.alphabet import CleanReport, clean_sequences
-from genoclass.errors import InputError
+from genoclass.errors import InputError, InputWarning
 from genoclass.io.detect import canonical_format, check_source, detect_format
 from genoclass.io.fasta import read_fasta
 from genoclass.io.layouts import fasta_files, read_fasta_files, read_gb, read_gue
-from genoclass.io.records import COLUMNS, RawRecords, ReadOptions
+from genoclass.io.records import COLUMNS, GROUP_COLUMN, RawRecords, ReadOptions
 from genoclass.io.tables import read_table
 
 
@@ -61,15 +62,18 @@ def read_sequences(
     sequence_col: str = "sequence",
     label_col: str = "label",
     labels_required: bool = True,
+    group_col: str | None = None,
 ) -> SequenceData:
     """Read sequences (and labels) from a file, a folder layout or a list of FASTA files.
 
     Formats: ``fasta``, ``fasta-dir`` (one FASTA file per class, also a list of files),
     ``csv``, ``tsv`` (``vasani`` is an alias), ``parquet``, ``gb`` (Genomic Benchmarks
-    folder), ``gue`` (train/dev/test CSVs) or ``auto``. Bad input raises
-    :class:`~genoclass.errors.InputError` naming the file, the place in it and the problem.
+    folder), ``gue`` (train/dev/test CSVs) or ``auto``. ``group_col`` names a table column
+    (or FASTA header field ``NAME=value``) whose values become the table's ``group`` column.
+    Bad input raises :class:`~genoclass.errors.InputError` naming the file, the place in it
+    and the problem.
     """
-    options = ReadOptions(sequence_col, label_col, labels_required)
+    options = ReadOptions(sequence_col, label_col, labels_required, group_col)
     if isinstance(path, (str, Path)):
         source = Path(path)
         fmt = detect_format(source) if format == "auto" else canonical_format(format)
@@ -82,21 +86,56 @@ def read_sequences(
         source = ", ".join(map(str, files))
         fmt = "fasta-dir"
         parts = read_fasta_files(files, options)
-    return _assemble(parts, str(source), fmt)
+    data = _assemble(parts, str(source), fmt)
+    if group_col and GROUP_COLUMN not in data.table:
+        raise InputError(f"{fmt} data cannot carry a group column {group_col!r}", path=source)
+    return data
 
 
 def _assemble(parts: list[RawRecords], source: str, fmt: str) -> SequenceData:
-    """Clean every part and stack them into one table."""
+    """Clean every part and stack them into one table with unique record ids."""
     frames, totals = [], {}
     for part in parts:
         sequences, report = _clean(part)
-        frames.append(part.frame.assign(sequence=sequences))
+        frames.append(part.frame.assign(sequence=sequences, _place=f"{part.path} {part.unit}"))
         for key, count in report.as_dict().items():
             totals[key] = totals.get(key, 0) + count
-    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame()
+    grouped = frames and all(GROUP_COLUMN in f for f in frames)
+    columns = COLUMNS + ([GROUP_COLUMN] if grouped else [])
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if table.empty:
         raise InputError("no sequences found", path=source)
-    return SequenceData(table=table, source=source, format=fmt, cleaning=totals)
+    renamed = _unique_ids(table)
+    if renamed:
+        totals["duplicate_ids_renamed"] = renamed
+    return SequenceData(table=table[columns], source=source, format=fmt, cleaning=totals)
+
+
+def _unique_ids(table: pd.DataFrame) -> int:
+    """Make repeated record ids unique in place (the 2nd ``x`` becomes ``x~2``, the 3rd
+    ``x~3``), warning once; returns how many were renamed. Ids name rows in splits.parquet
+    and predictions, so they must be unique; a FASTA file may legitimately repeat a name
+    (e.g. two promoters of one gene)."""
+    occurrence = table.groupby("id", sort=False).cumcount().to_numpy()
+    repeated = occurrence > 0
+    if not repeated.any():
+        return 0
+    first = int(repeated.argmax())
+    original = table.at[first, "id"]
+    table.loc[repeated, "id"] = (
+        table.loc[repeated, "id"] + "~" + (occurrence[repeated] + 1).astype(str)
+    )
+    if table["id"].duplicated().any():
+        raise InputError(f"record ids cannot be made unique (e.g. {original!r} repeats)")
+    where = f"{table.at[first, '_place']} {table.at[first, 'source_row']}"
+    warnings.warn(
+        InputWarning(
+            f"{int(repeated.sum())} repeated record id(s) made unique with a ~N suffix "
+            f"(first: {original!r} again at {where}, now {table.at[first, 'id']!r})"
+        ),
+        stacklevel=2,
+    )
+    return int(repeated.sum())
 
 
 def _clean(part: RawRecords) -> tuple[list[str], CleanReport]:

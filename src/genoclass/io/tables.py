@@ -8,6 +8,7 @@ Rows are numbered from 1 without the header, so data row ``N`` sits on file line
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 
 from genoclass.errors import InputError
 from genoclass.io.records import (
+    GROUP_COLUMN,
     SPLIT_NAMES,
     RawRecords,
     ReadOptions,
@@ -22,7 +24,7 @@ from genoclass.io.records import (
     make_records,
     require_labels,
 )
-from genoclass.io.textfile import is_gzip
+from genoclass.io.textfile import READ_ERRORS, is_gzip, read_problem
 
 #: Delimiter of each delimited table format.
 DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -31,31 +33,84 @@ TABLE_FORMATS = (*DELIMITERS, "parquet")
 FALLBACK_LABEL_COL = "class"
 
 
+@dataclass(frozen=True)
+class TableColumns:
+    """The columns a sequence table is read from (``label`` None when absent and optional)."""
+
+    sequence: str
+    label: str | None
+    id: str | None
+    split: str | None
+
+    def names(self) -> list[str]:
+        """Every column to read, sequence first."""
+        return [c for c in (self.sequence, self.label, self.id, self.split) if c is not None]
+
+
 def read_table(
     path: Path, options: ReadOptions, *, fmt: str, split: str | None = None
 ) -> RawRecords:
     """Read a ``csv``, ``tsv`` or ``parquet`` table; ``split`` overrides any split column."""
     frame = _load(path, fmt)
+    columns = table_columns(list(frame.columns), options, path)
     numbers = np.arange(1, len(frame) + 1)
-    where = _parquet_row if fmt == "parquet" else _text_row
-    sequence_col = _require_column(frame, options.sequence_col, "sequence", path)
-    label_col = _label_column(frame, options, path)
-    labels = _as_text(frame[label_col]) if label_col else pd.Series([None] * len(frame))
-    if options.labels_required:
-        reason = f"empty label in column {label_col!r}"
-        require_labels(labels, numbers, path=path, where=where, reason=reason)
-    ids = pd.Series(f"{base_name(path)}_", index=frame.index) + numbers.astype(str)
-    if "id" in frame.columns:
-        ids = _as_text(frame["id"]).fillna(ids)
+    ids, labels, splits = row_facts(frame, columns, numbers, path, options, fmt=fmt, split=split)
+    extra = None
+    if options.group_col:
+        column = _require_column(list(frame.columns), options.group_col, "group", path)
+        extra = {GROUP_COLUMN: as_text(frame[column]).tolist()}
     return make_records(
         path,
         "row",
-        ids=ids.tolist(),
-        sequences=_as_text(frame[sequence_col]).fillna("").tolist(),
-        labels=labels.tolist(),
+        ids=ids,
+        sequences=as_text(frame[columns.sequence]).fillna("").tolist(),
+        labels=labels,
         numbers=numbers,
-        split=split if split is not None else _split_column(frame, path, numbers, where),
+        split=splits,
+        extra=extra,
     )
+
+
+def table_columns(names: list[str], options: ReadOptions, path: Path) -> TableColumns:
+    """Which of the (stripped) column ``names`` hold sequence, label, id and split;
+    InputError when the sequence column, or a required label column, is missing."""
+    return TableColumns(
+        sequence=_require_column(names, options.sequence_col, "sequence", path),
+        label=_label_column(names, options, path),
+        id="id" if "id" in names else None,
+        split="split" if "split" in names else None,
+    )
+
+
+def row_facts(
+    frame: pd.DataFrame,
+    columns: TableColumns,
+    numbers: np.ndarray,
+    path: Path,
+    options: ReadOptions,
+    *,
+    fmt: str,
+    split: str | None = None,
+) -> tuple[list[str], list[str | None], str | None | list[str | None]]:
+    """Ids, labels and splits of the rows of ``frame`` (numbered ``numbers`` in the file);
+    InputError at the first empty required label or unknown split value. ``split``
+    overrides the split column."""
+    where = _parquet_row if fmt == "parquet" else _text_row
+    label = columns.label
+    labels = as_text(frame[label]) if label else pd.Series([None] * len(frame), dtype=object)
+    if options.labels_required:
+        reason = f"empty label in column {label!r}"
+        require_labels(labels, numbers, path=path, where=where, reason=reason)
+    ids = pd.Series(f"{base_name(path)}_", index=frame.index) + numbers.astype(str)
+    if columns.id is not None:
+        ids = as_text(frame[columns.id]).fillna(ids)
+    if split is None and columns.split is not None:
+        return (
+            ids.tolist(),
+            labels.tolist(),
+            _split_values(frame[columns.split], path, numbers, where),
+        )
+    return ids.tolist(), labels.tolist(), split
 
 
 def _load(path: Path, fmt: str) -> pd.DataFrame:
@@ -73,31 +128,31 @@ def _load(path: Path, fmt: str) -> pd.DataFrame:
                 encoding_errors="replace",
                 compression="gzip" if is_gzip(path) else None,
             )
-    except (ValueError, OSError) as err:
-        raise InputError(f"cannot read as {fmt}: {err}", path=path) from None
+    except READ_ERRORS as err:
+        raise read_problem(err, path, fmt) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
-def _require_column(frame: pd.DataFrame, name: str, role: str, path: Path) -> str:
-    if name not in frame.columns:
-        available = ", ".join(map(repr, frame.columns))
+def _require_column(names: list[str], name: str, role: str, path: Path) -> str:
+    if name not in names:
+        available = ", ".join(map(repr, names))
         raise InputError(f"no {role} column {name!r}; available columns: {available}", path=path)
     return name
 
 
-def _label_column(frame: pd.DataFrame, options: ReadOptions, path: Path) -> str | None:
+def _label_column(names: list[str], options: ReadOptions, path: Path) -> str | None:
     """The label column to use, or None when labels are optional and absent."""
-    if options.label_col in frame.columns:
+    if options.label_col in names:
         return options.label_col
-    if options.label_col == "label" and FALLBACK_LABEL_COL in frame.columns:
+    if options.label_col == "label" and FALLBACK_LABEL_COL in names:
         return FALLBACK_LABEL_COL
     if options.labels_required:
-        _require_column(frame, options.label_col, "label", path)
+        _require_column(names, options.label_col, "label", path)
     return None
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def as_text(values: pd.Series) -> pd.Series:
     """Cells as stripped strings (whole floats as integers, ``1.0`` -> ``"1"``); blanks -> None."""
     if pd.api.types.is_float_dtype(values):
         finite = values.dropna()
@@ -107,13 +162,11 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text.where(values.notna() & (text != ""), None).astype(object)
 
 
-def _split_column(
-    frame: pd.DataFrame, path: Path, numbers: np.ndarray, where: Callable[[int], str]
-) -> list[str | None] | None:
+def _split_values(
+    values: pd.Series, path: Path, numbers: np.ndarray, where: Callable[[int], str]
+) -> list[str | None]:
     """Normalised values of the optional ``split`` column (dev/valid -> val)."""
-    if "split" not in frame.columns:
-        return None
-    raw = _as_text(frame["split"]).fillna("").str.lower()
+    raw = as_text(values).fillna("").str.lower()
     mapped = raw.map(SPLIT_NAMES)
     bad = np.flatnonzero(mapped.isna().to_numpy())
     if bad.size:

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from genoclass.config import Bounds
 from genoclass.errors import InputError
-from genoclass.models.registry import register
+from genoclass.models.registry import KERNEL, UNITS, Param, dropout_param, register
 
 #: activation name -> module factory (S4's options: conv elu/gelu/sigmoid/linear/relu/selu,
 #: dense elu/gelu/linear/relu/selu, output softmax/softplus/softsign/swish)
@@ -33,6 +34,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "softmax": nn.Identity,  # the loss's softmax; see the module docstring
 }
+ACTIVATION = Bounds("str", choices=tuple(sorted(ACTIVATIONS)))
 
 
 def activation(name: str) -> nn.Module:
@@ -123,18 +125,18 @@ class ExpressionMLP(nn.Module):
     "expr_cnn",
     "S4's 1-D CNN on the gene vector (1-3 conv layers, configurable activations)",
     input_kind="expression",
-    defaults={
-        "n_conv_layers": 1,
-        "filters": 32,
-        "kernel_size": 3,
-        "pool_size": 2,
-        "dense_units": 64,
-        "conv_activation": "sigmoid",
-        "dense_activation": "selu",
-        "output_activation": "softmax",
-        "dropout": 0.25,
-        "batch_norm": True,
-    },
+    params=[
+        Param("n_conv_layers", 1, Bounds("int", 1, 3), "conv + activation + max-pool layers"),
+        Param("filters", 32, Bounds("int", 1, 1024), "channels of each convolution"),
+        Param("kernel_size", 3, KERNEL, "width of each convolution (in genes)"),
+        Param("pool_size", 2, Bounds("int", 1, 64), "max-pool size after each convolution"),
+        Param("dense_units", 64, UNITS, "units of the dense layer after flattening"),
+        Param("conv_activation", "sigmoid", ACTIVATION, "activation after each convolution"),
+        Param("dense_activation", "selu", ACTIVATION, "activation of the dense layer"),
+        Param("output_activation", "softmax", ACTIVATION, "applied to the output layer's scores"),
+        dropout_param(0.25, "after the dense layer"),
+        Param("batch_norm", True, Bounds("bool"), "BatchNorm of the pooled conv features"),
+    ],
 )
 def build_expr_cnn(n_outputs: int, input_length: int, **hp: object) -> ExpressionCNN:
     """Build S4's expression CNN (defaults: S4's optimum)."""
@@ -145,7 +147,11 @@ def build_expr_cnn(n_outputs: int, input_length: int, **hp: object) -> Expressio
     "expr_mlp",
     "Multi-layer perceptron on the gene vector (256-64 ReLU, dropout 0.3)",
     input_kind="expression",
-    defaults={"hidden": [256, 64], "hidden_activation": "relu", "dropout": 0.3},
+    params=[
+        Param("hidden", [256, 64], Bounds("ints", 1, 65536), "units of each hidden layer"),
+        Param("hidden_activation", "relu", ACTIVATION, "activation of the hidden layers"),
+        dropout_param(0.3, "after each hidden layer"),
+    ],
 )
 def build_expr_mlp(n_outputs: int, input_length: int, **hp: object) -> ExpressionMLP:
     """Build the expression MLP."""

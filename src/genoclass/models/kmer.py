@@ -13,7 +13,9 @@ import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
 
-from genoclass.models.registry import register
+from genoclass.config import Bounds
+from genoclass.models.classical import REGULARISATION, require
+from genoclass.models.registry import Param, register
 
 
 def _class_indicator(y: np.ndarray, n_classes: int, weight: np.ndarray | None) -> sp.csr_matrix:
@@ -28,6 +30,8 @@ class KmerNaiveBayes:
     The vocabulary is the set of k-mers counted at least once in the training rows, as in a
     CountVectorizer fitted on training text; k-mers outside it are ignored at prediction.
     """
+
+    STATE_ARRAYS = ("vocabulary", "feature_log_prob", "class_log_prior")
 
     def __init__(self, n_classes: int, k: int = 9, alpha: float = 0.1) -> None:
         self.n_classes, self.k, self.alpha = n_classes, k, alpha
@@ -65,7 +69,13 @@ class KmerNaiveBayes:
         return arrays, {"alpha": self.alpha, "k": self.k}
 
     def set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        """Restore the model from ``get_state``'s output."""
+        """Restore the model from ``get_state``'s output (ValueError when it disagrees)."""
+        vocabulary = arrays["vocabulary"]
+        require(vocabulary.ndim == 1 and vocabulary.dtype.kind == "i", "vocabulary: integers")
+        require(bool(np.all((vocabulary >= 0) & (vocabulary < 4**self.k))), "k-mer id range")
+        shape = (self.n_classes, len(vocabulary))
+        require(arrays["feature_log_prob"].shape == shape, f"feature_log_prob must be {shape}")
+        require(arrays["class_log_prior"].shape == (self.n_classes,), "one prior per class")
         self.vocabulary = arrays["vocabulary"]
         self.feature_log_prob = arrays["feature_log_prob"]
         self.class_log_prior = arrays["class_log_prior"]
@@ -73,6 +83,8 @@ class KmerNaiveBayes:
 
 class KmerLogistic:
     """L2 logistic regression on k-mer frequencies (counts / total, scaled to unit variance)."""
+
+    STATE_ARRAYS = ("scale", "coef", "intercept")
 
     def __init__(self, n_classes: int, k: int = 6, C: float = 1.0, max_iter: int = 1000) -> None:  # noqa: N803 - scikit-learn's name
         self.n_classes, self.k, self.C, self.max_iter = n_classes, k, C, max_iter
@@ -120,7 +132,11 @@ class KmerLogistic:
         return arrays, {"C": self.C, "k": self.k}
 
     def set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        """Restore the model from ``get_state``'s output."""
+        """Restore the model from ``get_state``'s output (ValueError when it disagrees)."""
+        rows = 1 if self.n_classes == 2 else self.n_classes
+        require(arrays["scale"].shape == (4**self.k,), f"scale must have 4**{self.k} values")
+        require(arrays["coef"].shape == (rows, 4**self.k), f"coef must be ({rows}, 4**{self.k})")
+        require(arrays["intercept"].shape == (rows,), f"intercept must have {rows} value(s)")
         self.scale, self.coef, self.intercept = arrays["scale"], arrays["coef"], arrays["intercept"]
 
 
@@ -129,7 +145,10 @@ class KmerLogistic:
     "Multinomial naive Bayes, alpha 0.1, on 4-word n-grams of overlapping 6-mer words (= 9-mers)",
     family="classical",
     input_kind="kmer",
-    defaults={"k": 9, "alpha": 0.1},
+    params=[
+        Param("k", 9, Bounds("int", 1, 12), "k-mer length counted (9 = four overlapping 6-mers)"),
+        Param("alpha", 0.1, Bounds("float", 1e-9, 1e6), "Lidstone smoothing added to each count"),
+    ],
 )
 def build_kmer_nb(n_classes: int, **hp: Any) -> KmerNaiveBayes:
     """Build the k-mer naive Bayes baseline."""
@@ -141,7 +160,11 @@ def build_kmer_nb(n_classes: int, **hp: Any) -> KmerNaiveBayes:
     "Logistic regression (L2, C=1) on standardised overlapping 6-mer frequencies",
     family="classical",
     input_kind="kmer",
-    defaults={"k": 6, "C": 1.0, "max_iter": 1000},
+    params=[
+        Param("k", 6, Bounds("int", 1, 10), "k-mer length whose frequencies are features"),
+        REGULARISATION,
+        Param("max_iter", 1000, Bounds("int", 1, 10**7), "solver iteration limit"),
+    ],
 )
 def build_kmer_lr(n_classes: int, **hp: Any) -> KmerLogistic:
     """Build the k-mer logistic-regression baseline."""

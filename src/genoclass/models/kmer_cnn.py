@@ -10,7 +10,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.registry import register
+from genoclass.models.registry import (
+    KERNEL,
+    WIDTH,
+    Param,
+    dropout_param,
+    embed_param,
+    kmer_param,
+    register,
+)
 from genoclass.models.sequence_cnn import length_mask
 
 
@@ -63,7 +71,13 @@ class KmerEmbeddingCNN(nn.Module):
     "max+mean pool, any length",
     input_kind="tokens",
     gradients=False,
-    defaults={"k": 8, "embed_dim": 32, "channels": 64, "kernel_size": 2, "dropout": 0.3},
+    params=[
+        kmer_param(8),
+        embed_param(32, "k-mer"),
+        Param("channels", 64, WIDTH, "output channels of the convolution"),
+        Param("kernel_size", 2, KERNEL, "consecutive k-mers the convolution reads"),
+        dropout_param(0.3),
+    ],
 )
 def build_kmer_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     """Build the k-mer embedding CNN."""

@@ -18,7 +18,15 @@ import torch
 from torch import nn
 
 from genoclass.models.kmer_cnn import token_kmer_ids
-from genoclass.models.registry import register
+from genoclass.models.registry import (
+    DROPOUT,
+    UNITS,
+    Param,
+    dropout_param,
+    embed_param,
+    kmer_param,
+    register,
+)
 
 #: standard deviation of the initial k-mer vectors (unseen k-mers stay this small)
 INIT_SD = 0.01
@@ -74,7 +82,13 @@ class KmerAveragingNetwork(nn.Module):
     "k-mer dropout in training, then MLP 64; any length",
     input_kind="tokens",
     gradients=False,
-    defaults={"k": 9, "embed_dim": 64, "hidden": 64, "kmer_dropout": 0.8, "dropout": 0.2},
+    params=[
+        kmer_param(9),
+        embed_param(64, "k-mer"),
+        Param("hidden", 64, UNITS, "units of the MLP's hidden layer"),
+        Param("kmer_dropout", 0.8, DROPOUT, "share of k-mers left out of the average in training"),
+        dropout_param(0.2),
+    ],
 )
 def build_kmer_dan(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     """Build the k-mer deep averaging network."""

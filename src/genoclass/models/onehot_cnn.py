@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.registry import register
+from genoclass.config import Bounds
+from genoclass.models.registry import KERNEL, UNITS, Param, dropout_param, register
 
 
 class OneHotCNN(nn.Module):
@@ -43,7 +44,17 @@ class OneHotCNN(nn.Module):
     "cnn",
     "S1 CNN: one-hot, conv 32-64 k5 + max-pool 2, flatten, dense 128; fixed length",
     input_kind="onehot",
-    defaults={"channels": [32, 64], "kernel_size": 5, "hidden": 128, "dropout": 0.5},
+    params=[
+        Param(
+            "channels",
+            [32, 64],
+            Bounds("ints", 1, 4096),
+            "output channels of each conv + max-pool block, one block per entry",
+        ),
+        Param("kernel_size", 5, KERNEL, "width of each convolution"),
+        Param("hidden", 128, UNITS, "units of the dense layer after flattening"),
+        dropout_param(0.5),
+    ],
     fixed_length=True,
 )
 def build_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:

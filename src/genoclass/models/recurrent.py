@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.registry import register
+from genoclass.config import Bounds
+from genoclass.models.registry import KERNEL, WIDTH, Param, dropout_param, register
 
 CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU}
 READOUTS = ("last", "mean")
@@ -106,15 +107,28 @@ VARIANTS: dict[str, tuple[str, bool, bool, str]] = {
 
 def _register_variant(name: str, cell: str, bidirectional: bool, conv: bool, text: str) -> None:
     """Register one recurrent variant under ``name``."""
-    defaults: dict[str, object] = {"hidden": 64, "dropout": 0.3, "readout": "last"}
+    params = [
+        Param("hidden", 64, WIDTH, "units of each recurrent layer (per direction)"),
+        dropout_param(0.3),
+        Param(
+            "readout",
+            "last",
+            Bounds("str", choices=READOUTS),
+            "last: the state at the sequence's last step; mean: outputs averaged over its steps",
+        ),
+    ]
     if conv:
-        defaults.update(conv_channels=64, conv_kernel=9, pool=4)
+        params += [
+            Param("conv_channels", 64, WIDTH, "channels of the convolutional front end"),
+            Param("conv_kernel", 9, KERNEL, "width of the front-end convolution"),
+            Param("pool", 4, Bounds("int", 1, 64), "max-pool size after the front end"),
+        ]
 
     def build(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
         return RecurrentClassifier(n_outputs, input_length, cell, bidirectional, **hp)
 
     build.__doc__ = f"Build the {name} model."
-    register(name, text, input_kind="onehot", defaults=defaults)(build)
+    register(name, text, input_kind="onehot", params=params)(build)
 
 
 for _name, _variant in VARIANTS.items():

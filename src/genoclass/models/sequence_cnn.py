@@ -8,7 +8,16 @@ import torch
 from torch import nn
 
 from genoclass.alphabet import N_TOKENS, PAD_ID
-from genoclass.models.registry import register
+from genoclass.config import Bounds
+from genoclass.models.registry import (
+    DROPOUT,
+    KERNEL,
+    UNITS,
+    Param,
+    dropout_param,
+    embed_param,
+    register,
+)
 
 
 class GBBaselineCNN(nn.Module):
@@ -157,7 +166,7 @@ class FastAccurateCNN(nn.Module):
     "gb_cnn",
     "Genomic Benchmarks baseline CNN (S0): embedding 100, conv 16-8-4 k8, dense 512; fixed length",
     input_kind="tokens",
-    defaults={"embed_dim": 100},
+    params=[embed_param(100)],
     fixed_length=True,
 )
 def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
@@ -169,16 +178,25 @@ def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     "fast_accurate_cnn",
     "S0 optimised CNN: dilated separable residual conv 32-64-128 k3, avg+max pool, any length",
     input_kind="tokens",
-    defaults={
-        "embed_dim": 64,
-        "channels": [32, 64, 128],
-        "kernel_size": 3,
-        "hidden": 64,
-        "dropout": 0.3,
-        "block_dropout": 0.1,
-        "dilated": True,
-        "positional": False,
-    },
+    params=[
+        embed_param(64),
+        Param(
+            "channels",
+            [32, 64, 128],
+            Bounds("ints", 1, 4096),
+            "output channels of the residual blocks, one block per entry",
+        ),
+        Param("kernel_size", 3, KERNEL, "width of each block's depthwise convolution"),
+        Param("hidden", 64, UNITS, "units of the head's hidden layer"),
+        dropout_param(0.3),
+        Param("block_dropout", 0.1, DROPOUT, "dropout after each residual block (training only)"),
+        Param(
+            "dilated", True, Bounds("bool"), "dilate block i by 2**i (receptive field 18 -> 46 nt)"
+        ),
+        Param(
+            "positional", False, Bounds("bool"), "add a sinusoidal position code to the embedding"
+        ),
+    ],
 )
 def build_fast_accurate_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     """Build S0's FastAccurateCNN."""

@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from genoclass.atomic import write_text_atomic
+from genoclass.atomic import write_text_atomic, write_with
 from genoclass.errors import InputError
 from genoclass.reporting.html import (
     Section,
-    escape,
+    final_name,
+    format_mean_sd,
     format_value,
+    heading_html,
     image_html,
-    pre_html,
+    join_html,
+    links_html,
     render_page,
+    settings_html,
     table_html,
     text_html,
 )
@@ -27,10 +31,7 @@ def mean_sd_table(summary: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     table = pd.DataFrame({"model": summary["model"], "runs": summary["n"]})
     for col in columns:
         mean, sd = summary[f"{col}_mean"], summary[f"{col}_sd"]
-        table[col] = [
-            f"{format_value(m)} ± {format_value(s)}" if pd.notna(s) else format_value(m)
-            for m, s in zip(mean, sd, strict=True)
-        ]
+        table[col] = [format_mean_sd(m, s) for m, s in zip(mean, sd, strict=True)]
     return table
 
 
@@ -46,31 +47,41 @@ def write_compare_report(out: Path) -> Path:
     summary = pd.DataFrame(result["summary"])
     metric = result["metric"]
     fig = plot_bars_with_error(runs, metric, title=f"test {metric} (mean ± sd over seeds)")
-    fig.savefig(out / "comparison.png", dpi=100)
+    write_with(out / "comparison.png", lambda temp: fig.savefig(temp, dpi=100, format="png"))
     columns = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
     sections = [
         Section("Summary", _summary_html(result)),
         Section("Models (mean ± sd over seeds)", table_html(mean_sd_table(summary, columns))),
         Section(f"Test {metric}", image_html(figure_to_data_uri(fig), f"{metric} by model")),
         Section("Paired tests: best model vs each other", _tests_html(result)),
-        Section("Runs", table_html(runs) + _run_links(result)),
+        Section("Runs", join_html([table_html(runs), _run_links(result)])),
         Section("How metrics are computed", table_html(_notes(result))),
-        Section("Protocol", pre_html(json.dumps(result["protocol"], indent=2))),
+        Section("Protocol", _protocol_html(result["protocol"])),
     ]
-    page = render_page("genoclass model comparison", sections, subtitle=str(out.name))
+    page = render_page("genoclass model comparison", sections, subtitle=final_name(out))
     return write_text_atomic(out / "comparison.html", page)
 
 
 def _summary_html(result: dict) -> str:
     protocol = result["protocol"]
     lines = [
-        f"Models: {', '.join(protocol['models'])}; seeds: {protocol['seeds']} "
+        f"Models: {', '.join(protocol['models'])}; seeds: {format_value(protocol['seeds'])} "
         f"({protocol['splits']}).",
         f"Best by mean test {result['metric']}: {result['best_model']}.",
         "Every (model, seed) pair used the same split: "
         + ("yes." if result.get("splits_identical") else "NO - check the run directories."),
     ]
-    return "".join(text_html(line) for line in lines)
+    return join_html(text_html(line) for line in lines)
+
+
+def _protocol_html(protocol: dict) -> str:
+    """The comparison's own choices, then the settings every run shared, as tables."""
+    protocol = dict(protocol)
+    shared = protocol.pop("config", None)
+    parts = [settings_html(protocol)]
+    if isinstance(shared, dict):
+        parts += [heading_html("Settings shared by every run"), settings_html(shared)]
+    return join_html(parts)
 
 
 def _tests_html(result: dict) -> str:
@@ -88,16 +99,15 @@ def _tests_html(result: dict) -> str:
     ]
     if not rows:
         return text_html("Only one model: nothing to test.", muted=True)
-    return text_html(result["test_choice"]) + table_html(rows)
+    return join_html([text_html(result["test_choice"]), table_html(rows)])
 
 
 def _run_links(result: dict) -> str:
     links = [
-        f'<a href="runs/{escape(r["model"])}/seed{escape(r["seed"])}/report.html">'
-        f"{escape(r['model'])} seed {escape(r['seed'])}</a>"
+        (f"runs/{r['model']}/seed{r['seed']}/report.html", f"{r['model']} seed {r['seed']}")
         for r in result["runs"]
     ]
-    return f"<p>Run reports: {' · '.join(links)}</p>"
+    return links_html(links, "Run reports:")
 
 
 def _notes(result: dict) -> list[dict[str, str]]:

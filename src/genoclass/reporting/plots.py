@@ -22,9 +22,10 @@ from sklearn.metrics import (
 from genoclass.evaluation.stats import summarize_runs
 
 
-def plot_history(history: pd.DataFrame) -> Figure:
+def plot_history(history: pd.DataFrame, best_epoch: int | None = None) -> Figure:
     """Plot per-epoch training and validation loss, and next to it the validation accuracy and
-    macro F1 when history.csv has them (columns that are absent or all-NaN are skipped)."""
+    macro F1 when history.csv has them (columns that are absent or all-NaN are skipped);
+    ``best_epoch`` (the epoch whose weights were kept) is marked by a dashed line."""
     metric_cols = [c for c in ("val_accuracy", "val_f1_macro") if _has_values(history, c)]
     fig = Figure(figsize=(10 if metric_cols else 5.5, 3.6), layout="constrained")
     axes = fig.subplots(1, 2 if metric_cols else 1, squeeze=False)[0]
@@ -37,6 +38,8 @@ def plot_history(history: pd.DataFrame) -> Figure:
     if metric_cols:
         axes[1].set(xlabel="epoch", ylabel="score", title="Validation metrics")
     for ax in axes:
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="#627d98", ls="--", lw=1, label=f"best epoch {best_epoch}")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
@@ -68,6 +71,36 @@ def plot_pr(y_true: np.ndarray, proba: np.ndarray, classes: list[str]) -> Figure
         ax.step(recall, precision, where="post", lw=1.4, label=f"{name} (AP {ap:.3f})")
     _finish_curve_axes(ax, "recall", "precision", "Precision-recall")
     return fig
+
+
+def plot_fold_rocs(folds: list[tuple[str, np.ndarray, np.ndarray]], classes: list[str]) -> Figure:
+    """One ROC curve per cross-validation fold, given as ``(label, y_true, proba)``: the
+    positive class (``classes[1]``) for a binary task, the micro-average over one-vs-rest
+    classes otherwise; each legend entry gives the fold's AUC. Folds whose test rows lack
+    positives or negatives are left out."""
+    fig, ax = _square_figure()
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=0.8)
+    for label, y_true, proba in folds:
+        positive, score = _pooled_one_vs_rest(np.asarray(y_true), np.asarray(proba), len(classes))
+        if positive.all() or not positive.any():
+            continue
+        fpr, tpr, _ = roc_curve(positive, score)
+        auc = roc_auc_score(positive, score)
+        ax.plot(fpr, tpr, lw=1.1, alpha=0.85, label=f"{label} (AUC {auc:.3f})")
+    kind = classes[1] if len(classes) == 2 else "micro-averaged over classes"
+    _finish_curve_axes(ax, "false positive rate", "true positive rate", "ROC")
+    ax.set_title(f"ROC per fold ({kind})", fontsize=10)
+    return fig
+
+
+def _pooled_one_vs_rest(
+    y_true: np.ndarray, proba: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Binary: (is class 1, its probability); otherwise every (row, class) pair pooled."""
+    if n_classes == 2:
+        return y_true == 1, proba[:, 1]
+    positive = y_true[:, None] == np.arange(n_classes)[None, :]
+    return positive.ravel(), proba.ravel()
 
 
 def plot_confusion(cm: np.ndarray | list[list[int]], classes: list[str]) -> Figure:

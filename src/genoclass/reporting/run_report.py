@@ -14,11 +14,17 @@ from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
 from genoclass.reporting.html import (
     Section,
-    escape,
+    final_name,
+    flatten_settings,
+    format_interval,
     format_value,
+    grid_html,
+    heading_html,
     image_html,
-    pre_html,
+    join_html,
+    links_html,
     render_page,
+    settings_html,
     table_html,
     text_html,
 )
@@ -37,7 +43,7 @@ def write_run_report(run_dir: Path) -> Path:
     """Build ``run_dir/report.html`` from the run's metrics.json (required), config.yaml,
     history.csv and predictions.parquet (each optional; missing parts are noted in the page),
     write it atomically (temporary file in the same folder, then rename) and return its
-    path."""
+    path. Models trained in one step (classical ones) get no training-curves section."""
     run_dir = Path(run_dir)
     metrics = _read_metrics(run_dir / "metrics.json")
     config = _read_config(run_dir / "config.yaml")
@@ -46,29 +52,33 @@ def write_run_report(run_dir: Path) -> Path:
         Section("Summary", _summary_html(metrics, config)),
         Section("Metrics", _metrics_html(metrics)),
         Section("Per-class metrics (test)", _per_class_html(metrics.get("test", {}))),
-        Section("Training curves", _history_html(run_dir / "history.csv")),
         Section("ROC and precision-recall (test)", _curves_html(run_dir, classes)),
         Section("Confusion matrix (test)", _confusion_html(metrics.get("test", {}), classes)),
         Section("Data", _data_html(metrics)),
         Section("How metrics are computed", table_html(_notes_records())),
         Section("Configuration", _config_html(config)),
     ]
+    if trained_in_epochs(metrics, run_dir):
+        sections.insert(3, Section("Training curves", _history_html(run_dir, metrics)))
     explanations = sorted(run_dir.glob("*/explain.html"))
     if explanations:
         sections.insert(1, Section("Interpretation", _explain_links_html(run_dir, explanations)))
     model = metrics.get("model", "unknown model")
-    subtitle = f"{metrics.get('task', 'unknown task')} · {len(classes)} classes · {run_dir.name}"
+    task = metrics.get("task", "unknown task")
+    subtitle = f"{task} · {len(classes)} classes · {final_name(run_dir)}"
     page = render_page(f"genoclass run report: {model}", sections, subtitle=subtitle)
     return write_text_atomic(run_dir / "report.html", page)
 
 
+def trained_in_epochs(metrics: dict, run_dir: Path) -> bool:
+    """Whether the run trained a neural model epoch by epoch (classical models fit in one
+    step and record no epochs)."""
+    return metrics.get("epochs_run") is not None or (run_dir / "history.csv").is_file()
+
+
 def _explain_links_html(run_dir: Path, pages: list[Path]) -> str:
-    links = "".join(
-        f'<li><a href="{escape(p.relative_to(run_dir).as_posix())}">'
-        f"{escape(p.parent.name)}/explain.html</a></li>"
-        for p in pages
-    )
-    return f"<p>Written by <code>genoclass explain</code>:</p><ul>{links}</ul>"
+    links = [(p.relative_to(run_dir).as_posix(), f"{p.parent.name}/explain.html") for p in pages]
+    return links_html(links, "Written by genoclass explain:")
 
 
 def _read_metrics(path: Path) -> dict:
@@ -91,6 +101,7 @@ def _read_config(path: Path) -> dict | None:
 def _summary_html(metrics: dict, config: dict | None) -> str:
     config = config or {}
     data = config.get("data")
+    neural = metrics.get("epochs_run") is not None
     rows = {
         "model": metrics.get("model"),
         "task": metrics.get("task"),
@@ -101,10 +112,21 @@ def _summary_html(metrics: dict, config: dict | None) -> str:
             format_value(metrics.get(k)) for k in ("n_train", "n_val", "n_test")
         ),
         "epochs run": metrics.get("epochs_run"),
+        "best epoch (weights kept)": best_epoch_text(metrics),
         "training seconds": metrics.get("train_seconds"),
-        "trainable parameters": metrics.get("params"),
+        "trainable parameters" if neural else "stored numbers (model size)": metrics.get("params"),
     }
     return table_html({k: v for k, v in rows.items() if v is not None})
+
+
+def best_epoch_text(metrics: dict) -> str | None:
+    """``"7 of 10 (lowest validation loss)"``: the epoch whose weights the run kept, or None
+    for models trained in one step."""
+    best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    if best is None or run is None or best < 1:
+        return None
+    criterion = "validation loss" if metrics.get("n_val") else "training loss"
+    return f"{best} of {run} (lowest {criterion})"
 
 
 def _metrics_html(metrics: dict) -> str:
@@ -115,13 +137,13 @@ def _metrics_html(metrics: dict) -> str:
     for name in [*SCALAR_METRICS, "n"]:
         if not any(name in block for block in blocks.values()):
             continue
-        record = {"metric": name}
+        record: dict[str, object] = {"metric": name}
         for split, block in blocks.items():
             record[split] = block.get(name)
             if block.get("ci95"):
-                record[f"{split} 95% CI"] = block["ci95"].get(name)
+                record[f"{split} 95% CI"] = format_interval(block["ci95"].get(name))
         records.append(record)
-    return table_html(records)
+    return table_html(pd.DataFrame(records, dtype=object))
 
 
 def _per_class_html(test: dict) -> str:
@@ -132,30 +154,51 @@ def _per_class_html(test: dict) -> str:
     return table_html(frame.rename_axis("class"), index=True)
 
 
-def _history_html(path: Path) -> str:
+def _history_html(run_dir: Path, metrics: dict) -> str:
+    path = run_dir / "history.csv"
     if not path.is_file():
-        return text_html("No history.csv (classical models train in one step).", muted=True)
+        return text_html("No history.csv in this run directory.", muted=True)
     history = pd.read_csv(path)
     if history.empty or "epoch" not in history.columns:
         return text_html("history.csv holds no epochs.", muted=True)
-    return image_html(figure_to_data_uri(plot_history(history)), "training curves")
+    best = metrics.get("best_epoch")
+    figure = plot_history(history, best_epoch=best if best and best > 0 else None)
+    note = best_epoch_text(metrics)
+    parts = [image_html(figure_to_data_uri(figure), "training curves")]
+    if note:
+        parts.append(text_html(f"The model keeps the weights of epoch {note}."))
+    return join_html(parts)
 
 
-def _curves_html(run_dir: Path, classes: list[str]) -> str:
-    path = run_dir / "predictions.parquet"
+def labelled_predictions(run_dir: Path, classes: list[str]) -> tuple[np.ndarray, np.ndarray] | str:
+    """``(y_true, proba)`` of a run's labelled test predictions (predictions.parquet), or a
+    sentence saying why there are none."""
+    path = Path(run_dir) / "predictions.parquet"
     if not path.is_file():
-        return text_html("No predictions.parquet in this run directory.", muted=True)
+        return "No predictions.parquet in this run directory."
     predictions = pd.read_parquet(path)
     columns = [f"prob_{c}" for c in classes]
     if not classes or any(c not in predictions.columns for c in columns):
-        return text_html("predictions.parquet lacks a prob_<class> column.", muted=True)
+        return "predictions.parquet lacks a prob_<class> column."
     labelled = predictions[predictions["true_label"].isin(classes)]
     if labelled.empty:
-        return text_html("The predictions carry no true labels; curves need them.", muted=True)
+        return "The predictions carry no true labels; curves need them."
     y_true = labelled["true_label"].map({c: i for i, c in enumerate(classes)}).to_numpy()
-    proba = labelled[columns].to_numpy(dtype=float)
-    return image_html(figure_to_data_uri(plot_roc(y_true, proba, classes)), "ROC curves") + (
-        image_html(figure_to_data_uri(plot_pr(y_true, proba, classes)), "precision-recall curves")
+    return y_true, labelled[columns].to_numpy(dtype=float)
+
+
+def _curves_html(run_dir: Path, classes: list[str]) -> str:
+    found = labelled_predictions(run_dir, classes)
+    if isinstance(found, str):
+        return text_html(found, muted=True)
+    y_true, proba = found
+    return join_html(
+        [
+            image_html(figure_to_data_uri(plot_roc(y_true, proba, classes)), "ROC curves"),
+            image_html(
+                figure_to_data_uri(plot_pr(y_true, proba, classes)), "precision-recall curves"
+            ),
+        ]
     )
 
 
@@ -167,16 +210,72 @@ def _confusion_html(test: dict, classes: list[str]) -> str:
 
 
 def _data_html(metrics: dict) -> str:
-    sizes = {k: metrics.get(k) for k in ("n_train", "n_val", "n_test") if k in metrics}
-    parts = [table_html(sizes)] if sizes else []
+    """The data section in words: samples per split and class, the files read, duplicate
+    counts across and within splits, then any other recorded detail as a settings table."""
     data = dict(metrics.get("data") or {})
-    for key, title in (("duplicates", "Cross-split duplicates"), ("cleaning", "Cleaning counts")):
-        value = data.pop(key, None)
-        if isinstance(value, dict) and value:
-            parts.append(f"<h3>{escape(title)}</h3>{table_html(value)}")
+    parts = []
+    counts = data.pop("class_counts", None)
+    if isinstance(counts, dict) and counts:
+        parts.append(heading_html("Samples per split and class"))
+        parts.append(grid_html(counts, row="split", total=True))
+    else:
+        sizes = {s: metrics.get(f"n_{s}") for s in ("train", "val", "test") if f"n_{s}" in metrics}
+        if sizes:
+            parts += [heading_html("Samples per split"), table_html(sizes)]
+    files = data.pop("files", None)
+    if isinstance(files, dict) and files:
+        parts += [heading_html("Files read"), _files_html(files)]
+    dedup = data.pop("dedup", None)
+    duplicates = data.pop("duplicates", None)
+    if isinstance(duplicates, dict) and duplicates:
+        parts += [heading_html("Duplicated sequences"), _duplicates_html(duplicates, dedup)]
+    elif dedup is not None:
+        parts.append(text_html(f"Duplicate handling when splitting: {dedup}."))
     if data:
-        parts.append(f"<h3>Other data details</h3>{table_html(data)}")
-    return "".join(parts) or text_html("No data details recorded.", muted=True)
+        parts += [heading_html("Other data details"), settings_html(data, key="detail")]
+    return join_html(parts) if parts else text_html("No data details recorded.", muted=True)
+
+
+def _files_html(files: dict) -> str:
+    """One row per file read (data, test, val), its facts as columns in words."""
+    records = []
+    for role, facts in files.items():
+        flat = dict(flatten_settings(facts)) if isinstance(facts, dict) else {"value": facts}
+        records.append({"role": role, **flat})
+    return table_html(pd.DataFrame(records, dtype=object))
+
+
+def _duplicates_html(duplicates: dict, dedup: object) -> str:
+    """Counts of duplicated sequences: per pair of splits (exact and reverse-complement
+    copies), within each split, and the totals, with the split's duplicate handling."""
+    pairs = {
+        label: duplicates[key]
+        for key, label in (("exact", "exact copies"), ("reverse_complement", "reverse complements"))
+        if isinstance(duplicates.get(key), dict)
+    }
+    parts = []
+    if dedup is not None:
+        parts.append(text_html(f"Duplicate handling when splitting: {dedup}."))
+    exact = duplicates.get("total_cross_split_exact")
+    rc = duplicates.get("total_cross_split_rc")
+    if exact is not None:
+        parts.append(
+            text_html(
+                f"Rows of a later split whose sequence occurs in an earlier split: "
+                f"{format_value(exact)} exact copies, {format_value(rc or 0)} reverse "
+                "complements."
+            )
+        )
+    if pairs:
+        parts.append(grid_html(pairs, row="rows of the later split that are"))
+    if isinstance(duplicates.get("within"), dict):
+        parts.append(text_html("Rows repeating an earlier row of the same split:"))
+        parts.append(table_html(duplicates["within"]))
+    known = {"exact", "reverse_complement", "within", "total_cross_split_exact"}
+    rest = {k: v for k, v in duplicates.items() if k not in known | {"total_cross_split_rc"}}
+    if rest:
+        parts.append(settings_html(rest, key="detail"))
+    return join_html(parts)
 
 
 def _notes_records() -> list[dict[str, str]]:
@@ -186,4 +285,4 @@ def _notes_records() -> list[dict[str, str]]:
 def _config_html(config: dict | None) -> str:
     if config is None:
         return text_html("No config.yaml in this run directory.", muted=True)
-    return pre_html(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return settings_html(config)

@@ -35,6 +35,11 @@ ONE_HOT_TABLE = np.array(
 )
 
 
+def residue_tokens(residues: np.ndarray) -> np.ndarray:
+    """Token ids (uint8, A1 C2 G3 T4 N5) of cleaned sequence bytes (upper-case A C G T N)."""
+    return _TOKEN_TABLE[residues]
+
+
 def crop_starts(lengths: np.ndarray, max_len: int, crop: Crop) -> np.ndarray:
     """Start offset of the kept window for each sequence longer than ``max_len``."""
     excess = np.maximum(lengths - max_len, 0)
@@ -58,7 +63,7 @@ def tokenize(
     """
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     width = int(lengths.max(initial=0)) if max_len is None else int(max_len)
-    ids = _TOKEN_TABLE[np.frombuffer("".join(seqs).encode("latin-1"), dtype=np.uint8)]
+    ids = residue_tokens(np.frombuffer("".join(seqs).encode("latin-1"), dtype=np.uint8))
     kept = np.minimum(lengths, width)
     if (
         lengths > width

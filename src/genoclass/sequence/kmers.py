@@ -93,3 +93,43 @@ class KmerFeaturizer:
             "kmer_id": "A0 C1 G2 T3, base-4 number, first base most significant",
             "N": "k-mers containing N are not counted",
         }
+
+
+#: byte -> base index A0 C1 G2 T3 (either case); 4 for anything else (N, other symbols)
+_BYTE_BASE = np.full(256, 4, dtype=np.uint8)
+for _i, _b in enumerate("ACGT"):
+    _BYTE_BASE[ord(_b)] = _BYTE_BASE[ord(_b.lower())] = _i
+
+
+def stranded_kmer_codes(seqs: list[str], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every k-mer of every sequence free of N, in order: ``(forward, reverse, counts)``.
+
+    ``forward`` holds the k-mer ids (same numbering as :func:`kmer_ids`), ``reverse`` the id
+    of each k-mer's reverse complement, ``counts`` the number of k-mers per sequence (the
+    arrays are the sequences' k-mers one after another). Ids are uint32 for k <= 16, else
+    uint64 (k <= 31).
+    """
+    if not 1 <= k <= 31:
+        raise ValueError(f"k must be in 1..31, got {k}")
+    dtype = np.uint32 if k <= 16 else np.uint64
+    # an N between sequences makes every window that crosses a boundary invalid
+    joined = "N".join(seqs).encode("latin-1", errors="replace")
+    bases = _BYTE_BASE[np.frombuffer(joined, dtype=np.uint8)]
+    n_windows = max(len(bases) - k + 1, 0)
+    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
+    is_n = np.concatenate([[0], np.cumsum(bases == 4, dtype=np.int64)])
+    valid = np.zeros(len(bases) + 1, dtype=bool)
+    valid[:n_windows] = is_n[k : k + n_windows] == is_n[:n_windows]
+    counts = np.add.reduceat(valid, starts).astype(np.int64) if len(seqs) else np.zeros(0, int)
+    forward = np.zeros(n_windows, dtype=dtype)
+    reverse = np.zeros(n_windows, dtype=dtype)
+    two, three = dtype(2), dtype(3)
+    values = (bases & 3).astype(dtype)
+    for j in range(k):  # one vectorised pass per position in the k-mer
+        column = values[j : j + n_windows]
+        forward <<= two
+        forward |= column
+        reverse |= (three - column) << dtype(2 * j)
+    keep = valid[:n_windows]
+    return forward[keep], reverse[keep], counts

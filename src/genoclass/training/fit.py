@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import math
 import time
@@ -20,6 +21,12 @@ from torch import nn
 
 from genoclass.data.loaders import FeatureSet, make_loader
 from genoclass.models.heads import logits_to_proba
+from genoclass.training.checkpoint import (
+    CHECKPOINT,
+    LastCheckpoint,
+    reseed_torch,
+    resume_checkpoint,
+)
 from genoclass.training.module import ClassifierModule, OptimSettings
 from genoclass.training.progress import EpochLines, progress_callback
 
@@ -91,17 +98,6 @@ class _HistoryAndBest(Callback):
         self.__dict__.update(state)
 
 
-class _LastCheckpoint(Callback):
-    """Saves ``last.ckpt`` after every epoch (validation included) so a run can resume."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        trainer.save_checkpoint(self.path)
-
-
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch so splits, initialisation and augmentation repeat."""
     L.seed_everything(seed, workers=True, verbose=False)
@@ -117,11 +113,14 @@ def fit_model(
     class_weights: np.ndarray | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
+    identity: dict[str, Any] | None = None,
 ) -> FitResult:
     """Train ``model`` in place and load the weights of its best validation epoch.
 
     Checkpoints for ``resume`` go to ``checkpoint_dir/last.ckpt`` (Lightning's format; they
-    are scratch files removed by the caller, never part of a saved model).
+    are scratch files removed by the caller, never part of a saved model) with ``identity``
+    (the command's settings and data fingerprint) beside them; resuming replays exactly
+    (``training.checkpoint``).
     """
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
     optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
@@ -133,9 +132,10 @@ def fit_model(
         callbacks.append(progress)
     if settings.recipe == "early_stopping" and val is not None:
         callbacks.append(EarlyStopping("val_loss", patience=settings.patience, mode="min"))
-    ckpt = checkpoint_dir / "last.ckpt" if checkpoint_dir is not None else None
-    if ckpt is not None:
-        callbacks.append(_LastCheckpoint(ckpt))
+    resume_from = None
+    if checkpoint_dir is not None:
+        resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
+        callbacks.append(LastCheckpoint(checkpoint_dir / CHECKPOINT))
     trainer = L.Trainer(
         max_epochs=settings.epochs,
         accelerator="auto",
@@ -149,7 +149,13 @@ def fit_model(
         num_sanity_val_steps=0,
         deterministic=False,
     )
-    train_loader = make_loader(train, settings.batch_size, shuffle=True, seed=settings.seed)
+    train_loader = make_loader(
+        train,
+        settings.batch_size,
+        shuffle=True,
+        seed=settings.seed,
+        on_epoch=functools.partial(reseed_torch, settings.seed),
+    )
     val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -159,7 +165,8 @@ def fit_model(
             module,
             train_loader,
             val_loader,
-            ckpt_path=str(ckpt) if resume and ckpt is not None and ckpt.exists() else None,
+            ckpt_path=None if resume_from is None else str(resume_from),
+            weights_only=True,
         )
     seconds = time.perf_counter() - start
     if tracker.best_state is not None:

@@ -8,14 +8,23 @@
 
 ``evaluate(params) -> criteria`` trains one configuration and returns validation criteria
 (``CRITERIA`` plus ``per_class_f1``); it never sees the test split.
+
+A trial left RUNNING by a worker that died (kill -9, power loss) is found when a search
+starts: its worker (host and process id, recorded on the trial) no longer runs, or, for a
+worker elsewhere, its Optuna heartbeat stopped more than ``GRACE_S`` ago. Such a trial is
+marked FAILED and, for grid and TPE, its parameters are queued again (Optuna's retry
+callback), so a restarted search runs every grid point exactly once to completion.
 """
 
 from __future__ import annotations
 
-import functools
+import os
+import socket
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,8 +46,13 @@ CRITERIA = {
 }
 STRATEGIES = ("ordered-grid", "grid", "tpe")
 Evaluate = Callable[[dict[str, Any]], dict[str, Any]]
+#: seconds between heartbeats of a running trial, and silence after which it is stale
+HEARTBEAT_S, GRACE_S = 30, 120
+RUNNING = optuna.trial.TrialState.RUNNING
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+# the ordered grid asks and tells trials itself (heartbeats serve Study.optimize's trials)
+warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used", UserWarning)
 
 
 @dataclass
@@ -64,16 +78,14 @@ def run_search(
 ) -> SearchResult:
     """Run ``strategy`` over ``space`` from the starting values ``start`` (used by the ordered
     grid for the hyperparameters not yet tuned) and return the best parameters found."""
-    if strategy not in STRATEGIES:
-        raise InputError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
-    if objective not in CRITERIA:
-        raise InputError(f"unknown objective {objective!r}; use one of {sorted(CRITERIA)}")
+    check_search(strategy, objective, n_trials)
     sampler = {
         "grid": lambda: optuna.samplers.GridSampler(_grid(space), seed=seed),
         "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
         "ordered-grid": lambda: optuna.samplers.RandomSampler(seed=seed),
     }[strategy]()
     study = open_study(study_name, storage, CRITERIA[objective], sampler)
+    recover_stale_trials(study, requeue=strategy != "ordered-grid")
     if strategy == "ordered-grid":
         best, steps = _ordered_grid(study, space, evaluate, start, objective)
         return SearchResult(best, trials_frame(study), steps)
@@ -91,25 +103,120 @@ def run_search(
     return SearchResult(best, trials_frame(study))
 
 
+def check_search(strategy: str, objective: str, n_trials: int | None) -> None:
+    """InputError for an unknown strategy or objective or a trial count out of range."""
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+    if objective not in CRITERIA:
+        raise InputError(f"unknown objective {objective!r}; use one of {sorted(CRITERIA)}")
+    if n_trials is not None and not 1 <= n_trials <= 10**6:
+        raise InputError(f"--n-trials must be an integer in [1, 1000000], got {n_trials}")
+
+
 def open_study(
     name: str, storage: str, direction: str, sampler: optuna.samplers.BaseSampler
 ) -> optuna.Study:
-    """Create or load the study; workers starting together may race to create the database
-    tables, so a failed attempt is retried after a short pause."""
-    create = functools.partial(
-        optuna.create_study,
+    """Create or load the study (its running trials send heartbeats); workers starting
+    together may race to create the database tables, so a failed attempt is retried after a
+    short pause."""
+    for pause in (0.5, 1.5, 3.0):
+        try:
+            return _create_study(name, storage, direction, sampler)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
+            time.sleep(pause)
+    return _create_study(name, storage, direction, sampler)
+
+
+def _create_study(
+    name: str, storage: str, direction: str, sampler: optuna.samplers.BaseSampler
+) -> optuna.Study:
+    return optuna.create_study(
         study_name=name,
-        storage=storage,
+        storage=_heartbeat_storage(storage),
         direction=direction,
         sampler=sampler,
         load_if_exists=True,
     )
-    for pause in (0.5, 1.5, 3.0):
-        try:
-            return create()
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
-            time.sleep(pause)
-    return create()
+
+
+def _heartbeat_storage(url: str) -> optuna.storages.RDBStorage:
+    """An SQL storage whose running trials record heartbeats; a trial silent for
+    ``GRACE_S`` is failed and queued again when the next trial starts."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # heartbeats are marked experimental
+        return optuna.storages.RDBStorage(
+            url,
+            heartbeat_interval=HEARTBEAT_S,
+            grace_period=GRACE_S,
+            **{_RETRY_ARGUMENT: _retry_callback()},
+        )
+
+
+#: Optuna >= 5 renamed the stale-trial callback and its RDBStorage argument
+_RETRY_ARGUMENT = (
+    "heartbeat_stale_trial_callback"
+    if hasattr(optuna.storages, "RetryHeartbeatStaleTrialCallback")
+    else "failed_trial_callback"
+)
+
+
+def _retry_callback() -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
+    """Optuna's callback that queues a failed trial's parameters again."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
+        return (retry or optuna.storages.RetryFailedTrialCallback)()
+
+
+def worker_identity() -> dict[str, Any]:
+    """This process as recorded on the trials it runs: host, process id and start time."""
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "pid": pid, "started": _process_start(pid)}
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` in clock ticks since boot (None where unknown), so
+    a recycled process id is not taken for the worker that died."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _worker_gone(worker: Any) -> bool:
+    """Whether the worker that started a RUNNING trial no longer runs (this process counts:
+    when a search starts it runs no trial). Workers on other hosts are left to heartbeats."""
+    if not isinstance(worker, dict) or worker.get("host") != socket.gethostname():
+        return False
+    pid = worker.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return worker.get("started") != _process_start(pid)
+
+
+def recover_stale_trials(study: optuna.Study, *, requeue: bool) -> list[int]:
+    """Mark FAILED the RUNNING trials of this study whose worker died (see the module
+    docstring) and, with ``requeue``, queue their parameters again; returns their numbers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optuna.storages.fail_stale_trials(study)  # heartbeat silence (any host)
+    stale = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(RUNNING,))
+        if _worker_gone(t.user_attrs.get("worker"))
+    ]
+    retry = _retry_callback()
+    for trial in stale:
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        if requeue:
+            retry(study, trial)
+    return [t.number for t in stale]
 
 
 def _grid(space: SearchSpace) -> dict[str, list[Any]]:
@@ -137,7 +244,7 @@ def _run_sampled(
     is pruned: when the grid runs out, Optuna's GridSampler hands concurrent workers repeated
     points. A repeated TPE point reuses the finished trial's criteria (training is seeded, so
     retraining would give the same numbers)."""
-    params = _suggest(trial, space)
+    params = _suggest(trial, space)  # first: concurrent workers compare parameters
     for other in trial.study.get_trials(deepcopy=False):
         if other.number == trial.number or other.params != trial.params:
             continue
@@ -146,6 +253,7 @@ def _run_sampled(
         earlier = other.state == optuna.trial.TrialState.RUNNING and other.number < trial.number
         if other.state == optuna.trial.TrialState.COMPLETE or earlier:
             raise optuna.TrialPruned(f"trial {other.number} has the same parameters")
+    trial.set_user_attr("worker", worker_identity())
     return _record(trial, evaluate(params), objective)
 
 
@@ -211,12 +319,15 @@ def _cached_or_run(
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         if trial.params == wanted:
             return dict(trial.user_attrs)
-    study.enqueue_trial(wanted)
+    study.enqueue_trial(wanted, user_attrs={"worker": worker_identity(), "step": step})
     trial = study.ask()
     for name in space.params:
         trial.suggest_categorical(name, [encode(v) for v in space.values(name)])
-    trial.set_user_attr("step", step)
-    criteria = evaluate(params)
+    try:
+        criteria = evaluate(params)
+    except BaseException:  # interrupted or failed: the trial must not stay RUNNING
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        raise
     study.tell(trial, _record(trial, criteria, objective))
     return {**criteria, "step": step}
 

@@ -14,14 +14,15 @@ A name that is a model hyperparameter goes to the model; one that is a training 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from genoclass.config import TrainConfig, read_yaml_mapping
 from genoclass.errors import InputError
+from genoclass.models.registry import ModelSpec
 
 #: training settings a search space may vary besides the model's hyperparameters
 TRAINING_KEYS = ("lr", "batch_size", "epochs", "weight_decay")
@@ -52,10 +53,7 @@ class SearchSpace:
 
 def load_space(path: str | Path) -> SearchSpace:
     """Read and check a search-space YAML file (see the module docstring)."""
-    try:
-        loaded = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read search space: {exc}", path=path) from exc
+    loaded = read_yaml_mapping(path, "search space")
     if not isinstance(loaded, dict) or not isinstance(loaded.get("params"), dict):
         raise InputError("search space needs a 'params' mapping of name: values", path=path)
     unknown = sorted(set(loaded) - {"model", "fixed", "params"})
@@ -69,6 +67,30 @@ def load_space(path: str | Path) -> SearchSpace:
                 f"hyperparameter {name!r} needs a non-empty list or {{low, high}}", path=path
             )
     return SearchSpace(dict(loaded["params"]), dict(loaded.get("fixed") or {}), loaded.get("model"))
+
+
+def check_space_values(space: SearchSpace, spec: ModelSpec, path: str | Path) -> None:
+    """Every listed value (and range end) of the space is a valid value of its model
+    hyperparameter (the registry's bounds) or training setting (TrainConfig's bounds); an
+    unknown name or a bad value is an InputError naming the space file."""
+    settings = {f.name: f for f in dataclasses.fields(TrainConfig) if f.name in TRAINING_KEYS}
+    for name, values in space.params.items():
+        if name in settings:
+            check = settings[name].metadata["bounds"].check
+        elif name in spec.defaults:
+            check = spec.param(name).bounds.check
+        else:
+            raise InputError(
+                f"{name!r} is neither a hyperparameter of {spec.name!r} nor a training "
+                f"setting {TRAINING_KEYS}",
+                path=path,
+            )
+        listed = values if isinstance(values, list) else [values["low"], values["high"]]
+        try:
+            for value in listed:
+                check(value, name)
+        except InputError as exc:
+            raise InputError(exc.reason, path=path) from None
 
 
 def encode(value: Any) -> Any:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from genoclass.config import TrainConfig
+from genoclass.atomic import check_output_file, write_with
+from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
 from genoclass.data.featurize import featurizer_from_state
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
@@ -32,13 +31,30 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path) -> LoadedRun:
-    """Load the model and config of a run directory written by ``train``."""
+    """Load the model and config of a run directory written by ``train``; everything in it
+    is checked (config.yaml's settings, model.json and the weights, the input encoding)."""
     run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").exists():
+    config_path = run_dir / "config.yaml"
+    if not config_path.is_file():
         raise InputError("not a genoclass run directory (no config.yaml)", path=run_dir)
-    config = TrainConfig(**yaml.safe_load((run_dir / "config.yaml").read_text()))
+    config = config_from_mapping(read_yaml_mapping(config_path, "run config"), config_path)
     model, card = load_model(run_dir / "model")
+    _check_input_state(card, run_dir / "model" / "model.json")
     return LoadedRun(run_dir, model, card, config)
+
+
+def _check_input_state(card: ModelCard, path: Path) -> None:
+    """The input encoding saved in model.json rebuilds and matches the model's input length."""
+    try:
+        featurizer = featurizer_from_state(card.input)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"input encoding cannot be rebuilt ({exc!r})", path=path) from None
+    if featurizer.input_length != card.input_length:
+        raise InputError(
+            f"input encoding length {featurizer.input_length} does not match input_length "
+            f"{card.input_length}",
+            path=path,
+        )
 
 
 def read_for_run(
@@ -117,15 +133,12 @@ def predict_run(
     **columns: Any,
 ) -> pd.DataFrame:
     """Predict every row of ``data`` and write a CSV (id, true label if known, prediction,
-    per-class probabilities) atomically to ``out``."""
+    per-class probabilities) atomically to ``out`` (its folder must exist)."""
+    check_output_file(out, "--out")
     run = load_run(run_dir)
     table = read_for_run(run, data, split=split, labels_required=False, **columns)
     labelled = "label" in table and table["label"].notna().all()
     y = label_indices(table, run.card.classes, data) if labelled else None
     frame = predictions_frame(table["id"].to_numpy(), y, score(run, table, y), run.card.classes)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, out)
+    write_with(out, lambda temp: frame.to_csv(temp, index=False))
     return frame

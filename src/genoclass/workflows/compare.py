@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from genoclass.config import TrainConfig
+from genoclass.atomic import write_table_atomic
+from genoclass.config import TrainConfig, check_settings, read_yaml_mapping
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
 from genoclass.evaluation.stats import paired_test, summarize_runs
 from genoclass.models import get_spec
 from genoclass.reporting.compare_report import write_compare_report
 from genoclass.workflows.apply import evaluate_run
+from genoclass.workflows.inputs import check_run
 from genoclass.workflows.rundir import write_json
 from genoclass.workflows.train import run_training
 
@@ -44,7 +45,8 @@ TEST_CHOICE = (
 #: settings a variant may not change: they decide the rows and split every model shares
 SHARED_SETTINGS = (
     "data", "test", "val", "labels", "format", "sequence_col", "label_col", "seed",
-    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "cv", "cv_seeds", "out",
+    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "similarity",
+    "kmer", "group_col", "split_by", "cv", "cv_seeds", "out",
 )  # fmt: skip
 
 
@@ -52,10 +54,7 @@ def load_variants(path: str | Path) -> dict[str, dict[str, Any]]:
     """Named model variants from YAML: ``name: {model: kmer_cnn, lr: 0.005, ...}``; each is
     a set of training settings applied on top of the shared ones (``model`` defaults to
     the name). Unknown settings and settings that would change the split are input errors."""
-    try:
-        loaded = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read variants: {exc}", path=path) from exc
+    loaded = read_yaml_mapping(path, "variants") or {}
     if not isinstance(loaded, dict) or not all(isinstance(v, dict) for v in loaded.values()):
         raise InputError("variants must map a name to a mapping of settings", path=path)
     known = {f.name for f in dataclasses.fields(TrainConfig)} - set(SHARED_SETTINGS)
@@ -70,6 +69,7 @@ def load_variants(path: str | Path) -> dict[str, dict[str, Any]]:
         unknown = sorted(set(settings) - known)
         if unknown:
             raise InputError(f"variant {name!r}: unknown setting(s) {unknown}", path=path)
+        check_settings(settings, path, label=f"variant {name!r}: ")
         try:
             get_spec(str(settings.get("model", name)))
         except InputError as exc:
@@ -115,8 +115,11 @@ def run_compare(
     if metric not in METRICS:
         raise InputError(f"unknown comparison metric {metric!r}; use one of {METRICS}")
     variants = variants or {}
-    for name in models:  # fail before training anything when a name is wrong
-        get_spec(entry_config(base, name, variants).model)
+    entries = [entry_config(base, name, variants) for name in models]
+    for entry in entries:  # fail before training anything: every name, then every setting
+        get_spec(entry.model)
+    for entry in entries:
+        check_run(entry)
     seed_list = [base.seed + j for j in range(seeds)]
     for i, name in enumerate(models, 1):
         for j, seed in enumerate(seed_list, 1):
@@ -144,8 +147,8 @@ def run_compare(
         "cross_data": cross or [],
     }
     result["splits_identical"] = _splits_identical(out, models, seed_list)
-    runs.to_csv(out / "runs.csv", index=False)
-    pd.DataFrame(result["summary"]).to_csv(out / "comparison.csv", index=False)
+    write_table_atomic(runs, out / "runs.csv")
+    write_table_atomic(pd.DataFrame(result["summary"]), out / "comparison.csv")
     write_json(out / "comparison.json", result)
     write_compare_report(out)
     return out

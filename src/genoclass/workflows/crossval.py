@@ -17,16 +17,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
-from genoclass.models import get_spec
-from genoclass.workflows.inputs import READERS, LabelledData
+from genoclass.reporting.cv_report import write_cv_report
+from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import write_json
-from genoclass.workflows.train import run_training
+from genoclass.workflows.train import run_training, split_groups
 
 #: test metrics kept per fold and summarised as mean ± sd
 CV_METRICS = (
@@ -40,17 +41,26 @@ CV_METRICS = (
 )
 
 
-def fold_assignments(labels: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Fold number (0..k-1) of every row: stratified, shuffled with ``seed``."""
+def fold_assignments(
+    labels: np.ndarray, k: int, seed: int, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """Fold number (0..k-1) of every row: stratified, shuffled with ``seed``; with ``groups``
+    rows sharing a group share a fold (stratified as far as the groups allow)."""
     counts = pd.Series(labels).value_counts()
     if k < 2 or counts.min() < k:
         raise InputError(
             f"--cv {k} needs k >= 2 and at least k samples per class; smallest class "
             f"{counts.idxmin()!r} has {counts.min()}"
         )
+    if groups is not None and len(np.unique(groups)) < k:
+        raise InputError(f"--cv {k} needs at least k groups; the grouping has fewer")
     folds = np.empty(len(labels), dtype=np.int64)
-    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+    splitter = (
+        StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        if groups is None
+        else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    )
+    for fold, (_, test) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups)):
         folds[test] = fold
     return folds
 
@@ -63,13 +73,14 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     out = Path(config.out)
     if (out / "cv.json").exists() and not overwrite:
         raise InputError("cross-validation directory is complete; pass --overwrite", path=out)
-    spec = get_spec(config.model)
+    spec, _ = check_run(config)
     data = READERS[spec.input_kind](config)
     table = data.table.reset_index(drop=True)
     seeds = [config.seed + i for i in range(max(config.cv_seeds, 1))]
     rows = []
+    groups = split_groups(table, config)
     for seed in seeds:
-        folds = fold_assignments(table["label"].to_numpy(), config.cv, seed)
+        folds = fold_assignments(table["label"].to_numpy(), config.cv, seed, groups)
         for fold in range(config.cv):
             run_dir = out / "folds" / f"s{seed}_f{fold + 1}"
             if not (run_dir / "metrics.json").exists():
@@ -86,8 +97,8 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
             rows.append(_fold_row(run_dir, seed, fold + 1))
     folds_frame = pd.DataFrame(rows)
     summary = summarize_folds(folds_frame)
-    folds_frame.to_csv(out / "cv.csv", index=False)
-    summary.to_csv(out / "cv_summary.csv", index=False)
+    write_table_atomic(folds_frame, out / "cv.csv")
+    write_table_atomic(summary, out / "cv_summary.csv")
     write_json(
         out / "cv.json",
         {
@@ -97,6 +108,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
                 "folds": config.cv,
                 "seeds": seeds,
                 "stratified": True,
+                "grouped": groups is not None,
                 "val_size_of_training_part": config.val_size,
                 "epochs": config.epochs if spec.family == "neural" else None,
                 "preprocess": config.preprocess if spec.input_kind == "expression" else None,
@@ -106,6 +118,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
             "folds": rows,
         },
     )
+    write_cv_report(out)
     return out
 
 

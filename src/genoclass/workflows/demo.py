@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
 from genoclass.data.synthetic import DEMO_CONSENSUS, demo_sequences
 from genoclass.workflows.train import run_training
@@ -16,7 +17,7 @@ def run_demo(out: str | Path, *, seed: int = 42, overwrite: bool = False) -> Pat
     out = Path(out)
     data_path = out / "data" / "demo_sequences.csv"
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    demo_sequences(seed=seed).to_csv(data_path, index=False)
+    write_table_atomic(demo_sequences(seed=seed), data_path)
     print(f"demo data: {data_path} (5,000 x 200 nt; class 'motif' carries {DEMO_CONSENSUS})")
     config = TrainConfig(
         data=str(data_path),

@@ -8,7 +8,7 @@ self-contained ``explain.html``; the run's report links to it when it lies in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from genoclass.atomic import write_table_atomic, write_with
+from genoclass.config import Bounds, check_fields, setting
 from genoclass.data.featurize import featurizer_from_state
 from genoclass.errors import InputError
 from genoclass.interpret.attributions import METHODS, attribute, onehot_model
@@ -30,15 +32,23 @@ from genoclass.interpret.biomarkers import (
     top_k_frequency,
 )
 from genoclass.interpret.motifs import (
+    MotifThresholds,
     build_motifs,
     information_content,
     jaspar_motifs,
     match_motifs,
+    rejection_reasons,
 )
-from genoclass.interpret.seqlets import extract_seqlets
+from genoclass.interpret.seqlets import extract_seqlets, peak_windows, position_means
 from genoclass.models import ModelSpec, get_spec
-from genoclass.reporting.explain_report import ExplainPage, write_explain_report
-from genoclass.reporting.logos import plot_gene_bars, plot_logo, plot_profiles, plot_pwm_logo
+from genoclass.reporting.explain_report import ExplainPage, motif_tables, write_explain_report
+from genoclass.reporting.logos import (
+    plot_cwm_logo,
+    plot_gene_bars,
+    plot_logo,
+    plot_profiles,
+    plot_pwm_logo,
+)
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import one_hot
 from genoclass.training.fit import predict_any
@@ -55,6 +65,7 @@ SEQUENCE_NOTES = [
     "PWMs are matched to JASPAR CORE vertebrates (local pyjaspar database) with Tomtom "
     "(memelite). E-value = p-value x number of JASPAR matrices; pearson_r = mean column-wise "
     "Pearson correlation at the best alignment.",
+    "Positions are whole bases counted from 1; logos stop at the end of each sequence.",
 ]
 EXPRESSION_NOTES = [
     "Neural models: a gene's score for a class is its attribution (integrated gradients by "
@@ -69,18 +80,45 @@ EXPRESSION_NOTES = [
 ]
 
 
+#: rows explained when --split is not given: sequence models on the run's test split (when
+#: the data holds it; hundreds of sequences per class are plenty for motifs), expression
+#: models on every labelled sample (permutation importance and bootstrap stability need
+#: them: expression sets have tens of samples per class)
+DEFAULT_SPLIT = {"tokens": "test-if-present", "onehot": "test-if-present", "expression": "all"}
+
+
 @dataclass
 class ExplainOptions:
     """Choices of ``genoclass explain``: methods, classes and how many samples to use."""
 
     methods: list[str] | None = None  # None: integrated gradients, or ISM where no gradient
     classes: list[str] | None = None
-    split: str | None = None
-    max_examples: int = 200  # sequences per class (expression models use every sample)
-    top_genes: int = 20
+    split: str | None = None  # train, val, test or all; None: DEFAULT_SPLIT of the model kind
+    # sequences per class (expression models use every sample)
+    max_examples: int = setting(200, Bounds("int", 1, 10**7))
+    top_genes: int = setting(20, Bounds("int", 1, 10**6))
     n_logos: int = 3
     seqlet_width: int = 10
     seed: int = 0
+    motif_thresholds: MotifThresholds = field(default_factory=MotifThresholds)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write arrays to a compressed ``.npz`` file atomically."""
+
+    def write(temp: Path) -> None:
+        with open(temp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+
+    write_with(path, write)
+
+
+def explain_dir(run_dir: str | Path, out: str | Path | None) -> Path:
+    """Where ``explain`` writes: ``out``, by default ``RUN_DIR/explain``."""
+    return Path(out) if out else Path(run_dir) / "explain"
 
 
 def run_explain(
@@ -98,16 +136,43 @@ def run_explain(
     kind = run.card.input.get("input_kind")
     if kind not in EXPLAINERS:
         raise InputError(f"explain supports sequence and expression models, not {kind!r} input")
-    table = read_for_run(run, data, split=options.split, labels_required=True, **columns)
+    split = options.split or DEFAULT_SPLIT[kind]
+    asked = None if split in ("all", "test-if-present") else split
+    table = read_for_run(run, data, split=asked, labels_required=True, **columns)
+    table, rows_note = explained_split(run, table, split, data)
     y = label_indices(table, run.card.classes, data)
     targets = chosen_classes(run.card.classes, options.classes)
-    out = Path(out) if out else run.directory / "explain"
+    out = explain_dir(run.directory, out)
     with staged_directory(out, overwrite=True) as stage:
         page = EXPLAINERS[kind](run, table, y, targets, options, stage)
+        page.summary = {"rows explained": rows_note, **page.summary}
         write_explain_report(page, stage, run.directory / "report.html")
     if out.resolve().parent == run.directory.resolve():
         write_run_report(run.directory)
     return out
+
+
+def explained_split(
+    run: LoadedRun, table: pd.DataFrame, split: str, data: str | Path
+) -> tuple[pd.DataFrame, str]:
+    """The rows to explain and a sentence saying which: an asked split (already applied by
+    the reader), every row for ``"all"``, and for ``"test-if-present"`` the run's test split
+    when ``data`` holds its rows (training rows would show what the model memorised), else
+    every row."""
+    name = Path(data).name
+    if split not in ("all", "test-if-present"):
+        return table, f"the run's {split} split: {len(table)} rows of {name}"
+    recorded = run.directory / "splits.parquet"
+    if split == "test-if-present" and recorded.is_file():
+        splits = pd.read_parquet(recorded, columns=["id", "split"])
+        chosen = table[table["id"].isin(splits.loc[splits["split"] == "test", "id"])]
+        if not chosen.empty:
+            return (
+                chosen.reset_index(drop=True),
+                f"the run's test split: {len(chosen)} of the {len(table)} rows of {name}",
+            )
+    note = "" if split == "all" else " (none of them is in the run's test split)"
+    return table, f"all {len(table)} rows of {name}{note}"
 
 
 def resolve_methods(spec: ModelSpec, methods: list[str] | None) -> list[str]:
@@ -169,7 +234,7 @@ def explain_sequences(
     x, lengths, target = onehot_batch(batch), batch["lengths"], torch.from_numpy(y[rows])
     model = onehot_model(run.model, get_spec(run.card.name).gradients)
     attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in options.methods}
-    np.savez_compressed(
+    save_npz(
         out / "attributions.npz",
         id=table["id"].to_numpy()[rows].astype(str),
         target=y[rows],
@@ -178,11 +243,18 @@ def explain_sequences(
         **attributions,
     )
     contributions = attributions[options.methods[0]] * x.numpy()
-    motifs = learn_motifs(
-        x.numpy(), contributions, lengths.numpy(), y[rows], targets, run, options.seqlet_width
+    motifs, rejected = learn_motifs(
+        x.numpy(),
+        contributions,
+        lengths.numpy(),
+        y[rows],
+        targets,
+        run,
+        options.seqlet_width,
+        options.motif_thresholds,
     )
-    motifs.drop(columns=["pwm", "cwm"]).to_csv(out / "motifs.csv", index=False)
-    np.savez_compressed(
+    write_table_atomic(motifs.drop(columns=["pwm", "cwm"]), out / "motifs.csv")
+    save_npz(
         out / "motifs.npz",
         **{
             f"{kind}_{row.motif}": getattr(row, kind)
@@ -190,7 +262,33 @@ def explain_sequences(
             for kind in ("pwm", "cwm")
         },
     )
-    return sequence_page(run, contributions, y[rows], targets, motifs, options)
+    explained = Explained(table["id"].to_numpy()[rows].astype(str), y[rows], lengths.numpy())
+    return sequence_page(run, contributions, explained, targets, motifs, rejected, options)
+
+
+@dataclass
+class Explained:
+    """The explained sequences: ids, class indices and lengths (padding excluded)."""
+
+    ids: np.ndarray
+    target: np.ndarray
+    lengths: np.ndarray
+
+
+#: what ``learn_motifs`` records of each candidate motif
+CANDIDATE_COLUMNS = [
+    "class",
+    "cluster",
+    "n_seqlets",
+    "n_sequences",
+    "n_explained",
+    "width",
+    "consensus",
+    "information_bits",
+    "mean_contribution",
+    "pwm",
+    "cwm",
+]
 
 
 def learn_motifs(
@@ -201,21 +299,27 @@ def learn_motifs(
     targets: list[int],
     run: LoadedRun,
     width: int,
-) -> pd.DataFrame:
-    """Motifs per explained class with their statistics and best JASPAR matches (the PWM
-    and CWM ride along in object columns for the plots)."""
+    thresholds: MotifThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Motifs per explained class that pass ``thresholds``, with their statistics and
+    JASPAR matches (the PWM and CWM ride along in object columns for the plots), and the
+    rejected candidates with the reason."""
     records = []
     for c in targets:
         chosen = target == c
         scores = contributions[chosen].sum(1)
         seqlets = extract_seqlets(scores, lengths[chosen], width=width)
-        for k, motif in enumerate(build_motifs(onehot[chosen], contributions[chosen], seqlets)):
+        found = build_motifs(
+            onehot[chosen], contributions[chosen], seqlets, min_seqlets=thresholds.min_seqlets
+        )
+        for k, motif in enumerate(found):
             records.append(
                 {
                     "class": run.card.classes[c],
-                    "motif": f"{run.card.classes[c]}_{k + 1}",
+                    "cluster": k + 1,
                     "n_seqlets": motif.n_seqlets,
                     "n_sequences": int(seqlets.loc[motif.members, "example"].nunique()),
+                    "n_explained": int(chosen.sum()),
                     "width": motif.pwm.shape[1],
                     "consensus": motif.consensus,
                     "information_bits": round(float(information_content(motif.pwm).sum()), 3),
@@ -224,47 +328,59 @@ def learn_motifs(
                     "cwm": motif.cwm,
                 }
             )
-    motifs = pd.DataFrame(records)
-    if motifs.empty:
-        return pd.DataFrame(columns=["class", "motif", "pwm", "cwm"])
-    matches = match_motifs(list(motifs["pwm"]), jaspar_motifs())
-    return pd.concat([motifs, matches], axis=1)
+    candidates = pd.DataFrame(records, columns=CANDIDATE_COLUMNS)
+    candidates["rejected_because"] = rejection_reasons(candidates, thresholds)
+    reported = candidates["rejected_because"] == ""
+    motifs = candidates[reported].drop(columns=["rejected_because"]).reset_index(drop=True)
+    rank = motifs.groupby("class", sort=False).cumcount() + 1
+    motifs.insert(1, "motif", motifs["class"] + "_" + rank.astype(str))
+    rejected = candidates[~reported].drop(columns=["pwm", "cwm"]).reset_index(drop=True)
+    matches = match_motifs(list(motifs["pwm"]), jaspar_motifs(), max_evalue=thresholds.max_evalue)
+    return pd.concat([motifs, matches], axis=1), rejected
 
 
 def sequence_page(
     run: LoadedRun,
     contributions: np.ndarray,
-    target: np.ndarray,
+    explained: Explained,
     targets: list[int],
     motifs: pd.DataFrame,
+    rejected: pd.DataFrame,
     options: ExplainOptions,
 ) -> ExplainPage:
     """The explain.html content of a sequence model."""
     classes = run.card.classes
+    target, lengths = explained.target, explained.lengths
     scores = contributions.sum(1)
-    profiles = {classes[c]: scores[target == c].mean(0) for c in targets}
+    profiles = {
+        classes[c]: position_means(scores[target == c], lengths[target == c]) for c in targets
+    }
     logos = []
     for c in targets:
         chosen = np.flatnonzero(target == c)
-        for i in chosen[np.argsort(-scores[chosen].max(1))][: options.n_logos]:
-            start = max(int(scores[i].argmax()) - 25, 0)
-            title = f"{classes[c]}: positions {start}-{start + 50} of an explained sequence"
-            logos.append((title, plot_logo(contributions[i][:, start : start + 50], title)))
+        strongest = chosen[np.argsort(-scores[chosen].max(1))][: options.n_logos]
+        starts, stops = peak_windows(scores[strongest], lengths[strongest], 50)
+        for i, start, stop in zip(strongest, starts, stops, strict=True):
+            title = f"{classes[c]}: {explained.ids[i]}, positions {start + 1}-{stop}"
+            logo = plot_logo(contributions[i][:, start:stop], title, first_position=start + 1)
+            logos.append((title, logo))
     motif_figures = []
     for row in motifs.itertuples():
-        title = f"{row.motif} ~ {row.jaspar_name} ({row.jaspar_id})"
-        motif_figures.append((row.motif, plot_pwm_logo(row.pwm, title)))
-        motif_figures.append((row.motif, plot_logo(row.cwm, f"{row.motif} contributions")))
+        match = f" ~ {row.jaspar_name} ({row.jaspar_id})" if isinstance(row.jaspar_id, str) else ""
+        motif_figures.append((row.motif, plot_pwm_logo(row.pwm, f"{row.motif}{match}")))
+        motif_figures.append((row.motif, plot_cwm_logo(row.cwm, f"{row.motif} contributions")))
+    tables = motif_tables(motifs, rejected)
     return ExplainPage(
         title=f"genoclass explain: {run.card.name}",
         summary={
             "model": run.card.name,
             "run": str(run.directory),
             "methods": ", ".join(options.methods),
-            "sequences explained": len(target),
-            "motifs found": len(motifs),
+            "sequences explained (correctly classified)": len(target),
+            "motifs reported": len(motifs),
+            "motif candidates rejected": len(rejected),
         },
-        tables={"Motifs and JASPAR matches": motifs.drop(columns=["pwm", "cwm"])},
+        tables=tables,
         figures={
             "Mean attribution profile per class": [
                 ("profiles", plot_profiles(profiles, options.methods[0]))
@@ -273,6 +389,7 @@ def sequence_page(
             "Motif logos (PWM in bits, CWM)": motif_figures,
         },
         notes=SEQUENCE_NOTES,
+        section_notes={next(iter(tables)): options.motif_thresholds.describe()},
     )
 
 
@@ -298,7 +415,7 @@ def explain_expression(
     else:
         arrays = {"permutation": classical_importance(run.model, features.x, y, seed=options.seed)}
         method = "permutation"
-    np.savez_compressed(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
+    save_npz(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
     n = len(run.card.classes)
     scores = class_means(arrays[method], y, n, correct)
     stability = top_k_frequency(bootstrap_scores(arrays[method], y, correct, n), options.top_genes)
@@ -309,7 +426,7 @@ def explain_expression(
     if not isinstance(run.model, nn.Module) and hasattr(run.model, "feature_importances"):
         impurity = dict(zip(genes, impurity_importance(run.model), strict=True))
         markers = markers.assign(impurity_importance=markers["gene"].map(impurity))
-    markers.to_csv(out / "biomarkers.csv", index=False)
+    write_table_atomic(markers, out / "biomarkers.csv")
     bars = [
         (name, plot_gene_bars(group, f"{name}: top {options.top_genes} genes"))
         for name, group in markers.groupby("class", sort=False)

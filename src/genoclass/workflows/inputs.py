@@ -1,16 +1,45 @@
-"""Loading labelled inputs for a run: the data file plus optional separate test/val files."""
+"""Loading labelled inputs for a run: the data file plus optional separate test/val files,
+after every option of the command was checked (``check_run``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from genoclass.config import TrainConfig
-from genoclass.io.expression import read_expression
+from genoclass.errors import InputError
+from genoclass.expression.pipeline import parse_steps
+from genoclass.io.expression import read_expression, read_label_table
+from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
+from genoclass.models import ModelSpec, get_spec
+from genoclass.sequence.augment import augmenter_from_settings
+
+#: input files of a run: option -> TrainConfig field
+INPUT_FILES = {"--data": "data", "--test": "test", "--val": "val", "--labels": "labels"}
+
+
+def check_run(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
+    """Check, before any work, what a training command's options name beyond their types
+    and ranges (``TrainConfig`` checks those): the input files exist, the model and its
+    hyperparameters, the augmentation and the preprocessing pipeline. Returns the model's
+    spec and its checked hyperparameters."""
+    spec = get_spec(config.model)
+    hparams = spec.hparams(config.model_params)
+    augmenter_from_settings(config.augment)
+    if spec.input_kind == "expression":
+        parse_steps(config.preprocess)
+    if not config.data:
+        raise InputError("--data is required")
+    for option, name in INPUT_FILES.items():
+        path = getattr(config, name)
+        if path and not Path(path).exists():
+            raise InputError(f"{option}: no such file or folder", path=path)
+    return spec, hparams
 
 
 @dataclass
@@ -38,9 +67,27 @@ def read_roles(config: TrainConfig, read_file: FileReader) -> LabelledData:
         table, facts = read_file(role, path)
         if role != "data" or config.ignore_splits:
             table["split"] = None if role == "data" else role
-        parts.append(table)
+        parts.append(table.assign(_role=role))
         info[role] = facts
-    return LabelledData(pd.concat(parts, ignore_index=True), {"files": info})
+    table = pd.concat(parts, ignore_index=True)
+    _check_ids_across_files(table, config)
+    return LabelledData(table.drop(columns="_role"), {"files": info})
+
+
+def _check_ids_across_files(table: pd.DataFrame, config: TrainConfig) -> None:
+    """Record ids name rows in splits.parquet, so one id may not come from two input files."""
+    repeated = table[table["id"].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    first = repeated[repeated["id"] == repeated["id"].iloc[0]]
+    places = [
+        f"{getattr(config, role)} row {row}"
+        for role, row in zip(first["_role"], first["source_row"], strict=True)
+    ]
+    raise InputError(
+        f"record id {first['id'].iloc[0]!r} occurs in more than one input file "
+        f"({'; '.join(places[:2])}); ids must be unique across --data, --test and --val"
+    )
 
 
 def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
@@ -53,6 +100,7 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
             sequence_col=config.sequence_col,
             label_col=config.label_col,
             labels_required=labels_required,
+            group_col=config.group_col if role == "data" else None,
         )
         facts = {
             "path": str(path),
@@ -68,7 +116,8 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
 def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
     """Read expression matrices (``config.data`` and optional ``--test`` / ``--val``) into one
     sample table: ``id``, ``label``, ``split``, ``source_row`` and one float32 column per gene;
-    ``--labels`` (a table joined on sample id) serves every file."""
+    ``--labels`` (a table joined on sample id) serves every file, and ``--group-col`` names
+    a column of it (e.g. patient)."""
 
     def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_expression(
@@ -88,9 +137,19 @@ def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True)
                 "source_row": range(1, n + 1),
             }
         )
+        if config.group_col:
+            meta[GROUP_COLUMN] = _sample_column(config, meta["id"])
         return pd.concat([meta, data.matrix.reset_index(drop=True)], axis=1), data.info
 
     return read_roles(config, read_file)
+
+
+def _sample_column(config: TrainConfig, ids: pd.Series) -> pd.Series:
+    """Values of the ``--labels`` table's ``--group-col`` column for the given sample ids."""
+    if not config.labels:
+        raise InputError("--group-col on expression data reads the --labels table; pass --labels")
+    column = read_label_table(config.labels, config.group_col)["label"]
+    return column.reindex(ids.to_numpy()).to_numpy()
 
 
 #: model input kind -> reader of labelled inputs for it

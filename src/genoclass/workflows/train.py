@@ -12,18 +12,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
+from genoclass.data.checks import check_single_samples, check_training_classes
 from genoclass.data.expression_features import ExpressionFeaturizer
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
-from genoclass.data.leakage import cross_split_duplicates, duplicate_groups
+from genoclass.data.groups import (
+    GroupSettings,
+    grouping_report,
+    split_balance,
+    split_group_ids,
+    warn_dominated,
+)
+from genoclass.data.leakage import cross_split_duplicates
 from genoclass.data.loaders import SequenceFeatures
 from genoclass.data.splits import SPLITS, assign_splits
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import bootstrap_ci
 from genoclass.evaluation.metrics import classification_metrics, predictions_frame
-from genoclass.models import ModelSpec, get_spec
+from genoclass.models import ModelSpec
+from genoclass.models.budget import check_batch_memory
 from genoclass.models.heads import balanced_class_weights
-from genoclass.models.serialize import ModelCard, build_model, save_model
+from genoclass.models.serialize import ModelCard, build_model, meta_build, save_model
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.augment import augmenter_from_settings
 from genoclass.sequence.kmers import KmerFeaturizer
@@ -34,7 +44,7 @@ from genoclass.training.fit import (
     predict_any,
     seed_everything,
 )
-from genoclass.workflows.inputs import READERS, LabelledData
+from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import CHECKPOINTS, staged_directory, write_json, write_yaml
 
 #: model input kind -> featurizer factory (before fitting)
@@ -44,8 +54,6 @@ FEATURIZER_FACTORIES: dict[str, Callable[[ModelSpec, TrainConfig], Featurizer]] 
     "kmer": lambda spec, c: KmerFeaturizer(spec.hparams(c.model_params)["k"]),
     "expression": lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
 }
-
-DEDUP_MODES = ("none", "exact", "rc")
 
 
 @dataclass
@@ -60,27 +68,29 @@ class PreparedData:
     info: dict[str, Any]
 
 
-def fingerprint(table: pd.DataFrame) -> str:
-    """SHA-256 of the training rows (content and labels), recorded in model.json."""
-    hashed = pd.util.hash_pandas_object(table.drop(columns=["split"]), index=False).to_numpy()
+def fingerprint(table: pd.DataFrame, *, with_split: bool = False) -> str:
+    """SHA-256 of the rows (content and labels; also their splits ``with_split``), recorded
+    in model.json (training rows) and beside checkpoints (every row, to check --resume)."""
+    rows = table if with_split else table.drop(columns=["split"])
+    hashed = pd.util.hash_pandas_object(rows, index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def split_groups(table: pd.DataFrame, mode: str) -> np.ndarray | None:
-    """Group ids keeping duplicates on one side of every split (None when mode is 'none')."""
-    if mode not in DEDUP_MODES:
-        raise InputError(f"unknown dedup mode {mode!r}; use one of {DEDUP_MODES}")
-    if mode == "none":
-        return None
-    if "sequence" not in table:
-        raise InputError("duplicate-aware splits need sequence data")
-    return duplicate_groups(table["sequence"].tolist(), include_rc=mode == "rc")
+def split_groups(table: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
+    """Group ids keeping duplicates, similar sequences (``--dedup``) and user groups
+    (``--group-col``, ``--split-by``) on one side of every split; None when none is asked."""
+    settings = GroupSettings(
+        config.dedup, config.similarity, config.kmer, config.group_col, config.split_by
+    )
+    return split_group_ids(table, settings)
 
 
 def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> PreparedData:
-    """Assign splits, index labels, fit the featurizer on training rows, encode every split."""
+    """Assign splits, index labels, fit the featurizer on training rows, check that a
+    training batch fits the memory limit, encode every split."""
     table = data.table.reset_index(drop=True)
-    groups = split_groups(table, config.dedup)
+    check_single_samples(table, config.data)
+    groups = split_groups(table, config)
     table["split"] = assign_splits(
         table,
         test_size=config.test_size,
@@ -91,9 +101,13 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     classes = sorted(table["label"].unique())
     if len(classes) < 2:
         raise InputError(f"need at least two classes, found {classes}", path=config.data)
+    files = {"test": config.test or config.data, "val": config.val or config.data}
+    check_training_classes(table, files)
     y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy(np.int64)
     train_rows = (table["split"] == "train").to_numpy()
     featurizer = FEATURIZER_FACTORIES[spec.input_kind](spec, config).fit(table[train_rows])
+    if spec.family == "neural":
+        _check_batch_fits(config, spec, classes, featurizer.input_length, table[train_rows])
     features = {}
     for split in SPLITS:
         rows = (table["split"] == split).to_numpy()
@@ -109,6 +123,10 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     if describe is not None:
         info.update(describe())
     info["dedup"] = config.dedup
+    if groups is not None:
+        info["grouping"] = grouping_report(groups, table["label"].to_numpy())
+        warn_dominated(info["grouping"])
+        info["split_balance"] = split_balance(table["label"].to_numpy(), table["split"].to_numpy())
     info["class_counts"] = {
         s: table.loc[table["split"] == s, "label"].value_counts().sort_index().to_dict()
         for s in SPLITS
@@ -116,6 +134,36 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     if "sequence" in table:
         info["duplicates"] = cross_split_duplicates(table)
     return PreparedData(table, classes, y, featurizer, features, info)
+
+
+def _check_batch_fits(
+    config: TrainConfig, spec: ModelSpec, classes: list[str], width: int, train: pd.DataFrame
+) -> None:
+    """Refuse, before encoding or allocating anything, a model whose training batch of the
+    widest input would exceed ``config.batch_memory_gb`` (see ``models.budget``)."""
+    card = ModelCard(
+        spec.name,
+        spec.hparams(config.model_params),
+        classes,
+        width,
+        extra=_window_extra(config, spec),
+    )
+    model = meta_build(card)
+    if model is None:  # a model whose size only its own loader knows
+        return
+    what = ""
+    if "sequence" in train and len(train):
+        longest = train["sequence"].str.len().idxmax()
+        what = f" (longest training sequence id {train.at[longest, 'id']!r})"
+    check_batch_memory(
+        spec,
+        model,
+        batch_size=min(config.batch_size, max(len(train), 1)),
+        width=width,
+        limit_gb=config.batch_memory_gb,
+        window=card.extra.get("window"),
+        what=what,
+    )
 
 
 def split_metrics(
@@ -140,8 +188,7 @@ def run_training(
     ``data`` (already read, e.g. one cross-validation fold with its splits) skips reading."""
     if not config.out:
         raise InputError("--out is required")
-    spec = get_spec(config.model)
-    hparams = spec.hparams(config.model_params)
+    spec, hparams = check_run(config)
     if data is None:
         data = READERS[spec.input_kind](config)
     prep = prepare(config, spec, data)
@@ -159,6 +206,13 @@ def run_training(
             else ""
         )
     )
+    if "grouping" in prep.info:
+        grouping, balance = prep.info["grouping"], prep.info["split_balance"]["splits"]
+        print(
+            f"split groups: {grouping['groups']} (largest {grouping['largest_group']} rows); "
+            "class proportions per split differ from the overall ones by at most "
+            f"{max(s['max_deviation'] for s in balance.values()):.3f}"
+        )
     train_table = prep.table[prep.table["split"] == "train"]
     card = ModelCard(
         name=spec.name,
@@ -188,6 +242,7 @@ def run_training(
                 class_weights=weights,
                 checkpoint_dir=stage / CHECKPOINTS,
                 resume=resume,
+                identity=_command_identity(config, hparams, prep.table),
             )
             history, epochs_run, best_epoch, seconds = (
                 result.history,
@@ -227,15 +282,30 @@ def run_training(
         save_model(model, card, stage / "model")
         write_yaml(stage / "config.yaml", config.to_dict())
         write_json(stage / "metrics.json", metrics)
-        predictions_frame(
+        predictions = predictions_frame(
             test_rows["id"].to_numpy(), prep.features["test"].y, proba["test"], prep.classes
-        ).to_parquet(stage / "predictions.parquet", index=False)
+        )
+        write_table_atomic(predictions, stage / "predictions.parquet")
         split_cols = [c for c in ("id", "source_row", "label", "split") if c in prep.table]
-        prep.table[split_cols].to_parquet(stage / "splits.parquet", index=False)
+        write_table_atomic(prep.table[split_cols], stage / "splits.parquet")
         if history is not None:
-            history.to_csv(stage / "history.csv", index=False)
+            write_table_atomic(history, stage / "history.csv")
         write_run_report(stage)
     return out
+
+
+#: settings that may change between an interrupted run and its --resume (paths may move:
+#: the data's fingerprint is compared instead)
+RESUME_NEUTRAL = ("out", "data", "test", "val", "labels", "batch_memory_gb")
+
+
+def _command_identity(
+    config: TrainConfig, hparams: dict[str, Any], table: pd.DataFrame
+) -> dict[str, Any]:
+    """What makes two training commands the same run: settings, hyperparameters and every
+    row with its split (a --resume must match it)."""
+    settings = {k: v for k, v in config.to_dict().items() if k not in RESUME_NEUTRAL}
+    return {**settings, "hparams": hparams, "data_fingerprint": fingerprint(table, with_split=True)}
 
 
 def _window_extra(config: TrainConfig, spec: ModelSpec) -> dict[str, Any]:

@@ -19,16 +19,17 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import log_loss
 
+from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import classification_metrics
-from genoclass.models import ModelSpec, get_spec
+from genoclass.models import ModelSpec
 from genoclass.models.serialize import ModelCard, build_model
 from genoclass.reporting.tune_report import write_tune_report
 from genoclass.training.fit import fit_model, predict_any, seed_everything
-from genoclass.tuning.search import run_search
-from genoclass.tuning.space import TRAINING_KEYS, SearchSpace, load_space
-from genoclass.workflows.inputs import READERS, LabelledData
+from genoclass.tuning.search import check_search, run_search
+from genoclass.tuning.space import TRAINING_KEYS, SearchSpace, check_space_values, load_space
+from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import write_json
 from genoclass.workflows.train import (
     PreparedData,
@@ -102,18 +103,13 @@ def run_tune(
     directory ``config.out`` (re-running the same command resumes the study)."""
     if not config.out:
         raise InputError("--out is required")
+    check_search(strategy, objective, n_trials)
     space = load_space(space_path)
     if space.model:
         config = dataclasses.replace(config, model=space.model)
     config = dataclasses.replace(config, model_params={**config.model_params, **space.fixed})
-    spec = get_spec(config.model)
-    unknown = sorted(set(space.params) - set(spec.defaults) - set(TRAINING_KEYS))
-    if unknown:
-        raise InputError(
-            f"{unknown} are neither hyperparameters of {spec.name!r} nor training "
-            f"settings {TRAINING_KEYS}",
-            path=space_path,
-        )
+    spec, _ = check_run(config)
+    check_space_values(space, spec, space_path)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     prep = prepare(config, spec, READERS[spec.input_kind](config))
@@ -131,7 +127,7 @@ def run_tune(
         n_trials=n_trials,
         seed=config.seed,
     )
-    result.trials.to_csv(out / "trials.csv", index=False)
+    write_table_atomic(result.trials, out / "trials.csv")
     summary: dict[str, Any] = {
         "model": spec.name,
         "strategy": strategy,
