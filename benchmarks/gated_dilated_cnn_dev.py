@@ -5,7 +5,8 @@ Each call trains one configuration through ``genoclass train`` (in-process) on a
 row to ``benchmarks/results/gated_dilated_cnn_dev.csv``: dev MCC / accuracy of the chosen
 epoch, dev MCC of the same weights with reverse-complement averaging switched, the epoch
 with the best dev accuracy, epochs, parameters, wall and CPU seconds. The task's ``test``
-file is never read: ``dev`` is also passed as ``--test`` so the run directory is complete
+file is never read: ``dev`` is also passed as ``--test`` (through a link of another name, as
+record ids must be unique across inputs) so the run directory is complete
 without touching test labels. Torch runs with one thread.
 
     .venv/bin/python benchmarks/gated_dilated_cnn_dev.py --task mouse/0 --name base \\
@@ -50,8 +51,12 @@ def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str,
     folder = GUE / task
     out = SCRATCH / f"{task.replace('/', '_')}_{name}_{seed}"
     dev = folder / "dev.csv.gz"
+    dev_as_test = SCRATCH / f"{task.replace('/', '_')}_dev_as_test.csv.gz"  # ids differ from dev's
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    dev_as_test.unlink(missing_ok=True)
+    dev_as_test.symlink_to(dev)
     argv = ["train", "--data", str(folder / "train.csv.gz"), "--val", str(dev)]
-    argv += ["--test", str(dev), "--seed", str(seed), "--out", str(out), "--overwrite"]
+    argv += ["--test", str(dev_as_test), "--seed", str(seed), "--out", str(out), "--overwrite"]
     cpu, wall = time.process_time(), time.perf_counter()
     if genoclass_main(argv + train_args) != 0:
         raise SystemExit(f"genoclass train failed for {name}")

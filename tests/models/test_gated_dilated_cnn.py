@@ -121,22 +121,30 @@ def test_short_inputs_skip_only_taps_that_read_padding(gate):
             assert torch.allclose(block.dilated(z), block.conv(z), atol=1e-5), (dilation, width)
 
 
-def test_receptive_field_and_defaults_cover_the_input():
+def test_receptive_field_is_what_the_model_states_and_defaults_cover_gue_inputs():
     spec = get_spec("gated_dilated_cnn")
-    model = spec.builder(1, 500, **spec.hparams())
-    assert model.receptive_field >= 500
+    model = spec.builder(1, 101, **spec.hparams()).double().eval()
+    reach = model.receptive_field // 2  # centred convolutions: this far on each side
+    assert reach >= 100  # every position of a 101-nt input sees the whole input
+    tokens = np.random.default_rng(0).integers(1, 5, size=(1, 701)).astype(np.uint8)
+    centre = model._one_strand(torch.from_numpy(one_hot(tokens)).double(), None)[0, :, 350]
+    for distance, changes in ((reach, True), (reach + 1, False)):
+        mutated = tokens.copy()
+        mutated[0, 350 + distance] = mutated[0, 350 + distance] % 4 + 1
+        moved = model._one_strand(torch.from_numpy(one_hot(mutated)).double(), None)[0, :, 350]
+        assert bool((moved != centre).any()) == changes, distance
     params = sum(p.numel() for p in model.parameters())
-    assert 0.3e6 < params < 1.8e6
+    assert 0.1e6 < params < 1.8e6
 
 
 @pytest.mark.parametrize(
     ("override", "message"),
     [
         ({"kernel_size": 4}, "kernel_size must be odd"),
-        ({"width": 0}, "width must be a positive integer"),
-        ({"dilations": []}, "dilations must be a non-empty list"),
-        ({"dilations": [1, "x"]}, "dilations must be a positive integer"),
-        ({"gate": "maybe"}, "gate must be"),
+        ({"width": 0}, r"width must be an integer in \[1, 4096\]"),
+        ({"dilations": []}, "dilations must be a list of integers"),
+        ({"dilations": [1, "x"]}, "dilations must be a list of integers"),
+        ({"gate": "maybe"}, "gate must be one of conv, pointwise"),
     ],
 )
 def test_bad_hyperparameters_are_input_errors(override, message):

@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from genoclass.config import Bounds
 from genoclass.errors import InputError
-from genoclass.models.registry import register
+from genoclass.models.registry import DROPOUT, KERNEL, WIDTH, Param, dropout_param, register
 from genoclass.models.sequence_cnn import length_mask
 
 #: where a block's gate comes from: the dilated convolution itself, or a 1x1 convolution
@@ -137,16 +138,16 @@ class GatedDilatedCNN(nn.Module):
         n_outputs: int,
         input_length: int,
         width: int = 64,
-        kernel_size: int = 9,
+        kernel_size: int = 5,
         dilations: Sequence[int] = (1, 1, 4, 16, 64),
         stem_kernel: int = 9,
-        gate: str = "conv",
+        gate: str = "pointwise",
         dropout: float = 0.1,
         head_dropout: float = 0.2,
         rc_average: bool = True,
     ) -> None:
         super().__init__()
-        dilations = checked_dilations(width, kernel_size, stem_kernel, dilations, gate)
+        check_odd_kernels(kernel_size, stem_kernel)
         self.rc_average = rc_average
         self.stem = nn.Conv1d(4, width, stem_kernel, padding=stem_kernel // 2)
         self.blocks = nn.ModuleList(
@@ -190,50 +191,45 @@ class GatedDilatedCNN(nn.Module):
         return self.head(self.features(x, lengths))
 
 
-def _positive_int(name: str, value: object) -> int:
-    """``value`` as a positive int, else an input error naming the hyperparameter."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"gated_dilated_cnn: {name} must be a positive integer, got {value!r}")
-    return value
-
-
-def checked_dilations(
-    width: object, kernel_size: object, stem_kernel: object, dilations: object, gate: object
-) -> tuple[int, ...]:
-    """The dilations as a tuple after checking every size hyperparameter (positive, kernels
-    odd so the convolutions stay centred, a known gate); bad values are input errors."""
-    for name, value in (
-        ("width", width),
-        ("kernel_size", kernel_size),
-        ("stem_kernel", stem_kernel),
-    ):
-        _positive_int(name, value)
-        if name != "width" and value % 2 == 0:
+def check_odd_kernels(kernel_size: int, stem_kernel: int) -> None:
+    """Refuse even kernel widths (types and ranges are checked by the registry's bounds):
+    an even convolution cannot stay centred, so features would drift by half a base."""
+    for name, value in (("kernel_size", kernel_size), ("stem_kernel", stem_kernel)):
+        if value % 2 == 0:
             raise InputError(f"gated_dilated_cnn: {name} must be odd, got {value}")
-    if not isinstance(dilations, list | tuple) or not dilations:
-        raise InputError(
-            f"gated_dilated_cnn: dilations must be a non-empty list, got {dilations!r}"
-        )
-    if gate not in GATES:
-        raise InputError(f"gated_dilated_cnn: gate must be one of {GATES}, got {gate!r}")
-    return tuple(_positive_int("dilations", d) for d in dilations)
 
 
 @register(
     "gated_dilated_cnn",
-    "Gated dilated residual CNN (ConvNova-style): one-hot, width 64, 5 gated blocks k9 with "
+    "Gated dilated residual CNN (ConvNova-style): one-hot, width 64, 5 gated blocks k5 with "
     "dilations 1-1-4-16-64, masked mean+max pool, reverse-complement averaged; any length",
     input_kind="onehot",
-    defaults={
-        "width": 64,
-        "kernel_size": 9,
-        "dilations": [1, 1, 4, 16, 64],
-        "stem_kernel": 9,
-        "gate": "conv",
-        "dropout": 0.1,
-        "head_dropout": 0.2,
-        "rc_average": True,
-    },
+    params=[
+        Param("width", 64, WIDTH, "channels of the residual stream"),
+        Param("kernel_size", 5, KERNEL, "width of each block's dilated convolution (odd)"),
+        Param(
+            "dilations",
+            [1, 1, 4, 16, 64],
+            Bounds("ints", 1, 4096),
+            "dilation of each gated residual block, one block per entry",
+        ),
+        Param("stem_kernel", 9, KERNEL, "width of the first convolution on one-hot input (odd)"),
+        Param(
+            "gate",
+            "pointwise",
+            Bounds("str", choices=GATES),
+            "where each block's sigmoid gate comes from: a 1x1 convolution (pointwise) or "
+            "the dilated convolution itself (conv, twice the parameters)",
+        ),
+        dropout_param(0.1, "on each block's output before the residual sum"),
+        Param("head_dropout", 0.2, DROPOUT, "dropout before the output layer"),
+        Param(
+            "rc_average",
+            True,
+            Bounds("bool"),
+            "average both strands' features at inference (strand-invariant predictions)",
+        ),
+    ],
 )
 def build_gated_dilated_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     """Build the gated dilated CNN."""
