@@ -9,6 +9,8 @@ regression anchor (CountVectorizer char 6-grams + LogisticRegression, C=1) is fi
 
     .venv/bin/python benchmarks/s0_gue.py                          # all three tasks
     .venv/bin/python benchmarks/s0_gue.py --tasks mouse/0 --seeds 1 2 3
+    .venv/bin/python benchmarks/s0_gue.py --tasks mouse/0 --models gated_dilated_cnn \
+        --epochs 20 --lr 3e-3 --augment rc=0.5 --tag gated   # results s0_gue_gated_<task>.*
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ TASKS = ("mouse/0", "tf/0", "prom/prom_core_notata")
 REFERENCE_LR_MCC = {"prom/prom_core_notata": 0.572, "tf/0": 0.604, "mouse/0": 0.484}
 
 
-def run_task(task: str, protocol: Protocol, models: list[str]) -> dict[str, object]:
-    """Anchor + every model x seed on one GUE task; writes results/s0_gue_<task>.*."""
+def run_task(
+    task: str, protocol: Protocol, models: list[str], augment: dict[str, float], tag: str
+) -> dict[str, object]:
+    """Anchor + every model x seed on one GUE task; writes results/s0_gue_[<tag>_]<task>.*."""
     folder = SHARED / "gue" / task
     train = pd.read_csv(folder / "train.csv.gz")
     test = pd.read_csv(folder / "test.csv.gz")
@@ -45,7 +49,7 @@ def run_task(task: str, protocol: Protocol, models: list[str]) -> dict[str, obje
     for seed in protocol.seeds:
         for model in models:
             out = SCRATCH / f"gue_{task.replace('/', '_')}_{model}_{seed}"
-            row = train_once(str(folder), model, seed, protocol, out)
+            row = train_once(str(folder), model, seed, protocol, out, augment=augment)
             row["task"] = task
             print(row, flush=True)
             rows.append(row)
@@ -58,13 +62,15 @@ def run_task(task: str, protocol: Protocol, models: list[str]) -> dict[str, obje
             "lr": protocol.lr,
             "recipe": protocol.recipe,
             "seeds": list(protocol.seeds),
+            "augment": augment,
             "selection": "best dev-loss epoch",
         },
         "anchor_6mer_lr": anchor,
         "reference_lr_mcc": REFERENCE_LR_MCC.get(task),
         "summary": summarise(rows, ("test_mcc", "test_accuracy", "val_mcc", "train_seconds")),
     }
-    write_results(f"s0_gue_{task.replace('/', '_')}", payload, rows)
+    prefix = f"s0_gue_{tag}_" if tag else "s0_gue_"
+    write_results(prefix + task.replace("/", "_"), payload, rows)
     return payload
 
 
@@ -77,12 +83,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    parser.add_argument("--augment", default="", help="genoclass --augment value, e.g. rc=0.5")
+    parser.add_argument("--tag", default="", help="results name part, so runs do not overwrite")
     args = parser.parse_args(argv)
+    augment = {k: float(v) for k, v in (p.split("=") for p in args.augment.split(",") if p)}
     limit_threads(args.threads)
     protocol = Protocol(epochs=args.epochs, lr=args.lr, seeds=tuple(args.seeds))
     summary = {}
     for task in args.tasks:
-        payload = run_task(task, protocol, args.models)
+        payload = run_task(task, protocol, args.models, augment, args.tag)
         summary[task] = {
             "anchor_mcc": round(payload["anchor_6mer_lr"]["mcc"], 3),
             **{m: e["test_mcc"]["text"] for m, e in payload["summary"].items()},

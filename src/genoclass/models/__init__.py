@@ -4,6 +4,7 @@ from genoclass.models import (  # noqa: F401
     classical,
     expression_nets,
     foundation,
+    gated_dilated_cnn,
     kmer,
     kmer_cnn,
     kmer_dan,

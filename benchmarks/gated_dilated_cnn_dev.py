@@ -1,0 +1,109 @@
+"""Development runs of gated_dilated_cnn on GUE tasks, scored on the official dev split only.
+
+Each call trains one configuration through ``genoclass train`` (in-process) on a GUE task's
+``train`` file with ``dev`` as validation set (best epoch = lowest dev loss) and appends one
+row to ``benchmarks/results/gated_dilated_cnn_dev.csv``: dev MCC / accuracy of the chosen
+epoch, dev MCC of the same weights with reverse-complement averaging switched, the epoch
+with the best dev accuracy, epochs, parameters, wall and CPU seconds. The task's ``test``
+file is never read: ``dev`` is also passed as ``--test`` (through a link of another name, as
+record ids must be unique across inputs) so the run directory is complete
+without touching test labels. Torch runs with one thread.
+
+    .venv/bin/python benchmarks/gated_dilated_cnn_dev.py --task mouse/0 --name base \\
+        -- --model gated_dilated_cnn --epochs 20 --augment rc=0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from sklearn.metrics import matthews_corrcoef
+
+from genoclass.cli import main as genoclass_main
+from genoclass.workflows.apply import label_indices, load_run, read_for_run, score
+
+REPO = Path(__file__).resolve().parents[1]
+GUE = REPO.parent / "shared" / "data" / "dna" / "gue"
+LOG = REPO / "benchmarks" / "results" / "gated_dilated_cnn_dev.csv"
+SCRATCH = Path("/tmp/genoclass_bench/gated_dilated_cnn_dev")
+
+
+def dev_mcc_other_rc(run_dir: Path, dev: Path) -> float | None:
+    """Dev MCC of the run's chosen weights with ``rc_average`` switched the other way
+    (None for a model without the switch): the same weights with and without averaging."""
+    run = load_run(run_dir)
+    if not hasattr(run.model, "rc_average"):
+        return None
+    run.model.rc_average = not run.model.rc_average
+    table = read_for_run(run, dev, split=None, labels_required=True)
+    y = label_indices(table, run.card.classes, dev)
+    return round(float(matthews_corrcoef(y, score(run, table, y).argmax(1))), 4)
+
+
+def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str, object]:
+    """Train one configuration on ``task`` (train -> dev) and return its dev figures."""
+    folder = GUE / task
+    out = SCRATCH / f"{task.replace('/', '_')}_{name}_{seed}"
+    dev = folder / "dev.csv.gz"
+    dev_as_test = SCRATCH / f"{task.replace('/', '_')}_dev_as_test.csv.gz"  # ids differ from dev's
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    dev_as_test.unlink(missing_ok=True)
+    dev_as_test.symlink_to(dev)
+    argv = ["train", "--data", str(folder / "train.csv.gz"), "--val", str(dev)]
+    argv += ["--test", str(dev_as_test), "--seed", str(seed), "--out", str(out), "--overwrite"]
+    cpu, wall = time.process_time(), time.perf_counter()
+    if genoclass_main(argv + train_args) != 0:
+        raise SystemExit(f"genoclass train failed for {name}")
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    metrics = json.loads((out / "metrics.json").read_text())
+    history = pd.read_csv(out / "history.csv")
+    best_acc = history.loc[history["val_accuracy"].idxmax()]
+    return {
+        "task": task,
+        "name": name,
+        "seed": seed,
+        "args": " ".join(train_args),
+        "dev_mcc": round(metrics["val"]["mcc"], 4),
+        "dev_accuracy": round(metrics["val"]["accuracy"], 4),
+        "dev_mcc_rc_average_switched": dev_mcc_other_rc(out, dev),
+        "best_epoch": metrics["best_epoch"],
+        "epochs_run": metrics["epochs_run"],
+        "best_dev_loss": round(float(history["val_loss"].min()), 4),
+        "last_train_loss": round(float(history["train_loss"].iloc[-1]), 4),
+        "max_dev_accuracy": round(float(best_acc["val_accuracy"]), 4),
+        "max_dev_accuracy_epoch": int(best_acc["epoch"]),
+        "params": metrics["params"],
+        "train_seconds": round(metrics["train_seconds"], 1),
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse ``--task --name [--seed] -- TRAIN_ARGS``, run, append the row to the log."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", required=True, help="GUE task folder, e.g. mouse/0")
+    parser.add_argument("--name", required=True, help="configuration label for the log")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("train_args", nargs=argparse.REMAINDER, help="-- genoclass train flags")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    train_args = [a for a in args.train_args if a != "--"]
+    row = dev_run(args.task, args.name, train_args, args.seed)
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame([row])
+    if LOG.exists():  # columns may have been added since earlier rows
+        frame = pd.concat([pd.read_csv(LOG), frame], ignore_index=True)
+    frame.to_csv(LOG, index=False)
+    print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
