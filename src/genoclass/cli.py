@@ -96,6 +96,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     overrides.update(_columns(args))
     if args.command == "train":  # cross-validation folds and seeds (compare's --seeds differ)
         overrides.update(cv=args.cv, cv_seeds=args.seeds)
+        transfer = ("init", "transfer", "trunk_lr_scale", "unfreeze_after")
+        overrides.update({k: getattr(args, k) for k in transfer})
     if args.class_weights:
         overrides["class_weights"] = True
     if args.ignore_splits:
@@ -428,6 +430,31 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML file of settings (flags win)")
 
 
+def _transfer_options(p: argparse.ArgumentParser) -> None:
+    """Flags of `train` that start from an earlier run's model (training.transfer)."""
+    from genoclass.config import TRANSFER_MODES
+
+    p.add_argument(
+        "--init", help="run directory (or model folder) whose trunk this run starts from"
+    )
+    p.add_argument(
+        "--transfer",
+        choices=list(TRANSFER_MODES),
+        help="with --init: finetune (all weights; default) or features (frozen trunk, new "
+        "head trained)",
+    )
+    p.add_argument(
+        "--trunk-lr-scale",
+        type=float,
+        help="with --init: the trunk learns at lr times this (default 0.1)",
+    )
+    p.add_argument(
+        "--unfreeze-after",
+        type=int,
+        help="with --init: keep the trunk frozen for this many epochs, then fine-tune it",
+    )
+
+
 def _out_option(args: argparse.Namespace) -> str | None:
     return args.out
 
@@ -455,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     _training_options(p)
     p.add_argument("--cv", type=int, help="stratified K-fold cross-validation instead of a split")
     p.add_argument("--seeds", type=int, help="with --cv: repeat over seeds --seed, --seed+1, ...")
+    _transfer_options(p)
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")

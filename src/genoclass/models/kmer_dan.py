@@ -91,8 +91,14 @@ class KmerAveragingNetwork(nn.Module):
     params=[
         kmer_param(9),
         embed_param(64, "k-mer"),
-        Param("hidden", 64, UNITS, "units of the MLP's hidden layer"),
-        Param("kmer_dropout", 0.8, DROPOUT, "share of k-mers left out of the average in training"),
+        Param("hidden", 64, UNITS, "units of the MLP's hidden layer", trunk=False),
+        Param(
+            "kmer_dropout",
+            0.8,
+            DROPOUT,
+            "share of k-mers left out of the average in training",
+            trunk=False,
+        ),
         dropout_param(0.2),
     ],
 )

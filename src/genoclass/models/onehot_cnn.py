@@ -63,7 +63,7 @@ class OneHotCNN(nn.Module):
             "output channels of each conv + max-pool block, one block per entry",
         ),
         Param("kernel_size", 5, KERNEL, "width of each convolution"),
-        Param("hidden", 128, UNITS, "units of the dense layer after flattening"),
+        Param("hidden", 128, UNITS, "units of the dense layer after flattening", trunk=False),
         dropout_param(0.5),
     ],
     fixed_length=True,

@@ -214,9 +214,15 @@ def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
             "output channels of the residual blocks, one block per entry",
         ),
         Param("kernel_size", 3, KERNEL, "width of each block's depthwise convolution"),
-        Param("hidden", 64, UNITS, "units of the head's hidden layer"),
+        Param("hidden", 64, UNITS, "units of the head's hidden layer", trunk=False),
         dropout_param(0.3),
-        Param("block_dropout", 0.1, DROPOUT, "dropout after each residual block (training only)"),
+        Param(
+            "block_dropout",
+            0.1,
+            DROPOUT,
+            "dropout after each residual block (training only)",
+            trunk=False,
+        ),
         Param(
             "dilated", True, Bounds("bool"), "dilate block i by 2**i (receptive field 18 -> 46 nt)"
         ),

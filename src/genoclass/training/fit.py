@@ -29,6 +29,7 @@ from genoclass.training.checkpoint import (
 )
 from genoclass.training.module import ClassifierModule, OptimSettings
 from genoclass.training.progress import EpochLines, progress_callback
+from genoclass.training.transfer import Transfer
 
 # Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
 logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
@@ -114,19 +115,22 @@ def fit_model(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     identity: dict[str, Any] | None = None,
+    transfer: Transfer | None = None,
 ) -> FitResult:
     """Train ``model`` in place and load the weights of its best validation epoch.
 
     Checkpoints for ``resume`` go to ``checkpoint_dir/last.ckpt`` (Lightning's format; they
     are scratch files removed by the caller, never part of a saved model) with ``identity``
     (the command's settings and data fingerprint) beside them; resuming replays exactly
-    (``training.checkpoint``).
+    (``training.checkpoint``). A ``transfer`` (model started from an earlier run) gives
+    the trunk its learning-rate factor and freezes it as its mode says.
     """
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
-    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
+    scale = 1.0 if transfer is None else transfer.trunk_lr_scale
+    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps, scale)
     module = ClassifierModule(model, n_classes, optim, class_weights, settings.label_smoothing)
     tracker = _HistoryAndBest()
-    callbacks: list[Callback] = [tracker]
+    callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
     progress = progress_callback() if settings.progress else None
     if progress is not None:
         callbacks.append(progress)
