@@ -52,14 +52,7 @@ def run_task(task: str, protocol: Protocol, models: list[str]) -> dict[str, obje
     payload = {
         "task": task,
         "data": f"shared/data/dna/gue/{task} (official train/dev/test)",
-        "protocol": {
-            "epochs": protocol.epochs,
-            "batch_size": protocol.batch_size,
-            "lr": protocol.lr,
-            "recipe": protocol.recipe,
-            "seeds": list(protocol.seeds),
-            "selection": "best dev-loss epoch",
-        },
+        "protocol": protocol.record("best dev-loss epoch"),
         "anchor_6mer_lr": anchor,
         "reference_lr_mcc": REFERENCE_LR_MCC.get(task),
         "summary": summarise(rows, ("test_mcc", "test_accuracy", "val_mcc", "train_seconds")),
