@@ -241,6 +241,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from genoclass.training.pretrain import PretrainConfig
+    from genoclass.workflows.pretrain import run_pretraining
+
+    settings = {
+        k: getattr(args, k)
+        for k in (
+            "data", "model", "window", "stride", "mask_rate", "span", "epochs", "batch_size",
+            "lr", "seed", "format", "sequence_col", "out",
+        )
+        if getattr(args, k) is not None
+    }  # fmt: skip
+    if args.param:
+        settings["model_params"] = dict(_parse_param(p) for p in args.param)
+    config = PretrainConfig(**settings)
+    run = run_pretraining(config, resume=args.resume, overwrite=args.overwrite)
+    print(f"pretrained trunk: {run / 'model'} (report: {run / 'report.html'})")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from genoclass.models import available
 
@@ -526,6 +546,29 @@ def build_parser() -> argparse.ArgumentParser:
     _training_options(p)
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
     p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
+
+    p = sub.add_parser(
+        "pretrain", help="self-supervised pretraining of a model's trunk on unlabelled sequences"
+    )
+    p.add_argument(
+        "--data", nargs="+", required=True, help="FASTA/CSV/TSV/Parquet files or folders"
+    )
+    p.add_argument("--model", help="registered neural sequence model (default fast_accurate_cnn)")
+    p.add_argument("--param", action="append", help="model hyperparameter NAME=VALUE")
+    p.add_argument("--window", type=int, help="window length in bases (default 200)")
+    p.add_argument("--stride", type=int, help="bases between window starts (default 100)")
+    p.add_argument("--mask-rate", type=float, help="share of bases hidden (default 0.15)")
+    p.add_argument("--span", type=int, help="length of each hidden span (default 4)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--format", help="auto|fasta|fasta-dir|csv|tsv|parquet|gue (default auto)")
+    p.add_argument("--sequence-col", help="sequence column of a table")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.set_defaults(func=cmd_pretrain, resume_with="flag", output_of=_out_option)
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")
