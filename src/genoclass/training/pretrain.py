@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +45,8 @@ from genoclass.training.checkpoint import (
     reseed_torch,
     resume_checkpoint,
 )
-from genoclass.training.progress import EpochLines, progress_callback
+from genoclass.training.fit import lightning_fit
+from genoclass.training.progress import progress_callback
 
 #: every VAL_EVERY-th window is held out for validation, up to VAL_WINDOWS of them
 VAL_EVERY = 50
@@ -351,32 +350,14 @@ def fit_pretraining(
     if bar is not None:
         callbacks.append(bar)
     resume_from = resume_checkpoint(checkpoint_dir, identity, resume)
-    trainer = L.Trainer(
-        max_epochs=module.config.epochs,
-        accelerator="auto",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_model_summary=False,
-        enable_progress_bar=bar is not None and not isinstance(bar, EpochLines),
-        gradient_clip_val=1.0,
+    seconds = lightning_fit(
+        module,
+        torch.utils.data.DataLoader(module.train_stream, batch_size=None),
+        torch.utils.data.DataLoader(val, batch_size=None),
+        epochs=module.config.epochs,
         callbacks=callbacks,
-        num_sanity_val_steps=0,
+        bar=bar,
+        grad_clip=1.0,
+        resume_from=resume_from,
     )
-    loader = torch.utils.data.DataLoader(module.train_stream, batch_size=None)
-    val_loader = torch.utils.data.DataLoader(val, batch_size=None)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*does not have many workers.*")
-        warnings.filterwarnings("ignore", ".*weights_only.*")
-        warnings.filterwarnings("ignore", ".*IterableDataset.*")
-        trainer.fit(
-            module,
-            loader,
-            val_loader,
-            ckpt_path=None if resume_from is None else str(resume_from),
-            weights_only=True,
-        )
-    return pd.DataFrame(history.rows, columns=["epoch", "train_loss", "val_loss"]), (
-        time.perf_counter() - start
-    )
+    return pd.DataFrame(history.rows, columns=["epoch", "train_loss", "val_loss"]), seconds
