@@ -99,3 +99,24 @@ def test_models_without_per_position_features_are_refused(tmp_path, capsys):
     assert cli(f"pretrain --data {tmp_path / 'a.fa'} --model gb_cnn --out {tmp_path}/x") == 2
     assert "has no per-position features" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_interrupted_pretraining_resumes_with_its_whole_history(tmp_path, monkeypatch):
+    from lightning.pytorch.callbacks import Callback
+
+    from genoclass.training import pretrain as pretrain_module
+
+    class Crash(Callback):
+        def on_train_epoch_end(self, trainer, module):
+            if trainer.current_epoch == 1:
+                raise RuntimeError("simulated crash")
+
+    (tmp_path / "a.fa").write_text(">a\n" + "ACGTTGCA" * 40 + "\n")
+    command = f"pretrain --data {tmp_path / 'a.fa'} --window 40 --stride 20 --epochs 3 {SMALL}"
+    monkeypatch.setattr(pretrain_module, "progress_callback", Crash)
+    assert cli(f"{command} --out {tmp_path}/run") == 1  # an unexpected failure
+    assert (tmp_path / "run.partial" / "checkpoints" / "last.ckpt").exists()
+    monkeypatch.undo()
+    assert cli(f"{command} --out {tmp_path}/run --resume") == 0
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3]
