@@ -287,19 +287,16 @@ def _position_width(model: nn.Module, input_kind: str, window: int) -> int:
     return int(out.shape[1])
 
 
-def unigram_baseline(stream: WindowStream) -> float:
-    """Entropy (nats) of the base frequencies of the validation windows: the loss of a
-    predictor that knows only how common each base is."""
+def unigram_baseline(stream: WindowStream) -> tuple[float, int]:
+    """Entropy (nats) of the base frequencies of the stream's windows — the loss of a
+    predictor that knows only how common each base is — and the number of windows."""
     counts = np.zeros(6, dtype=np.int64)
+    n = 0
     for tokens, _ in stream.windows():
         counts += np.bincount(tokens.ravel(), minlength=6)
+        n += len(tokens)
     p = counts[1:5] / max(counts[1:5].sum(), 1)
-    return float(-(p[p > 0] * np.log(p[p > 0])).sum()) if p.sum() else math.nan
-
-
-def count_windows(stream: WindowStream) -> int:
-    """Windows the stream yields in one pass (read once to report the corpus size)."""
-    return sum(len(tokens) for tokens, _ in stream.windows())
+    return (float(-(p[p > 0] * np.log(p[p > 0])).sum()) if p.sum() else math.nan), n
 
 
 def source_paths(paths: list[str]) -> list[str]:

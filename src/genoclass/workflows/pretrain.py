@@ -58,7 +58,7 @@ def run_pretraining(
         module = PretrainModule(model, spec.input_kind, config)
         module.train_stream = WindowStream(config, "train")
         val = WindowStream(config, "val")
-        baseline = unigram_baseline(val)
+        baseline, n_val = unigram_baseline(val)
         history, seconds = fit_pretraining(
             module,
             val,
@@ -76,7 +76,7 @@ def run_pretraining(
             "span": config.span,
             "window": config.window,
             "stride": config.stride,
-            "windows_val": sum(len(t) for t, _ in val.windows()),
+            "windows_val": n_val,
             "epochs_run": len(history),
             "train_seconds": round(seconds, 3),
             "unigram_baseline_loss": baseline,
