@@ -6,17 +6,22 @@ run (AdamW + OneCycleLR, batch 64, max lr 1e-3, 10 epochs, weights of the lowest
 epoch kept). The source model is trained once (seed 1) on tf/0 and its cost is counted
 once. On mouse/0, for each seed: ``scratch``; ``finetune`` (all weights from the source,
 trunk at lr x 0.1, the head kept because both tasks name their classes 0/1); ``finetune_lr1``
-(trunk at the full lr); ``features`` (source trunk frozen in eval mode, head trained). The
-recipe to prefer is chosen on mean dev MCC; test MCC is reported for all of them. CPU
+(trunk at the full lr); ``features`` (source trunk frozen in eval mode, head trained);
+``gradual`` (trunk frozen for 2 epochs, then all weights at the full lr). The recipe to
+prefer is chosen on mean dev MCC; test MCC is reported for all of them. CPU
 seconds are the process's user + system time of each run (one torch thread).
 
     .venv/bin/python benchmarks/transfer_gue.py                 # seeds 1 2 3
-    .venv/bin/python benchmarks/transfer_gue.py --seeds 1
+    .venv/bin/python benchmarks/transfer_gue.py --seeds 1 --recipes scratch gradual --tag b
+
+A source model already trained by an earlier invocation (its run directory and
+``source.json`` in the scratch folder) is reused, with the CPU seconds it cost then.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,7 @@ RECIPES: dict[str, dict[str, Any]] = {
     "finetune": {"transfer": "finetune", "trunk_lr_scale": 0.1},
     "finetune_lr1": {"transfer": "finetune", "trunk_lr_scale": 1.0},
     "features": {"transfer": "features"},
+    "gradual": {"transfer": "finetune", "trunk_lr_scale": 1.0, "unfreeze_after": 2},
 }
 
 
@@ -54,11 +60,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES))
+    parser.add_argument("--tag", default="", help="suffix of the results files")
     args = parser.parse_args(argv)
     limit_threads(1)
     protocol = Protocol(seeds=tuple(args.seeds))
     source_dir = SCRATCH / "transfer_source_tf0"
-    source = timed_run(SOURCE_TASK, 1, protocol, source_dir)
+    record = SCRATCH / "transfer_source_tf0.json"
+    if record.is_file() and (source_dir / "model" / "model.json").is_file():
+        source = json.loads(record.read_text())
+    else:
+        source = timed_run(SOURCE_TASK, 1, protocol, source_dir)
+        record.write_text(json.dumps(source))
     print(f"source {SOURCE_TASK}: {source}", flush=True)
     rows = []
     for seed in args.seeds:
@@ -81,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
         "chosen_on_dev": chosen,
         "summary": summary,
     }
-    write_s0_results("transfer_gue_tf0_to_mouse0", payload, rows)
+    name = "transfer_gue_tf0_to_mouse0" + (f"_{args.tag}" if args.tag else "")
+    write_s0_results(name, payload, rows)
     for recipe, entry in summary.items():
         print(
             f"{recipe:13s} test MCC {entry['test_mcc']['text']}  dev MCC "
