@@ -7,15 +7,19 @@ epoch kept). The source model is trained once (seed 1) on tf/0 and its cost is c
 once. On mouse/0, for each seed: ``scratch``; ``finetune`` (all weights from the source,
 trunk at lr x 0.1, the head kept because both tasks name their classes 0/1); ``finetune_lr1``
 (trunk at the full lr); ``features`` (source trunk frozen in eval mode, head trained);
-``gradual`` (trunk frozen for 2 epochs, then all weights at the full lr). The recipe to
-prefer is chosen on mean dev MCC; test MCC is reported for all of them. CPU
-seconds are the process's user + system time of each run (one torch thread).
+``gradual`` (trunk frozen for 2 epochs, then all weights at the full lr); ``ssl_finetune``
+(all weights at the full lr from a trunk pretrained by ``genoclass pretrain`` — masked-span
+reconstruction, 3 epochs, window 101 — on the training sequences of tf/0 and mouse/0, whose
+dev and test sequences it never sees). The recipe to prefer is chosen on mean dev MCC;
+test MCC is reported for all of them. CPU seconds are the process's user + system time of
+each run (one torch thread).
 
     .venv/bin/python benchmarks/transfer_gue.py                 # seeds 1 2 3
     .venv/bin/python benchmarks/transfer_gue.py --seeds 1 --recipes scratch gradual --tag b
 
-A source model already trained by an earlier invocation (its run directory and
-``source.json`` in the scratch folder) is reused, with the CPU seconds it cost then.
+The source model and the self-supervised trunk, once trained by an earlier invocation
+(run directory and ``transfer_*.json`` record in the scratch folder), are reused, with the
+CPU seconds they cost then.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from typing import Any
 from s0_common import SCRATCH, SHARED, Protocol, limit_threads, summarise, train_once
 from s0_common import write_results as write_s0_results
 
+from genoclass.training.pretrain import PretrainConfig
+from genoclass.workflows.pretrain import run_pretraining
+
 MODEL = "fast_accurate_cnn"
 SOURCE_TASK, TARGET_TASK = "tf/0", "mouse/0"
 #: recipe name -> extra TrainConfig settings (init is added for every recipe but scratch)
@@ -38,7 +45,13 @@ RECIPES: dict[str, dict[str, Any]] = {
     "finetune_lr1": {"transfer": "finetune", "trunk_lr_scale": 1.0},
     "features": {"transfer": "features"},
     "gradual": {"transfer": "finetune", "trunk_lr_scale": 1.0, "unfreeze_after": 2},
+    "ssl_finetune": {"transfer": "finetune", "trunk_lr_scale": 1.0},
 }
+#: recipes that start from the self-supervised trunk instead of the tf/0 classifier
+SELF_SUPERVISED = {"ssl_finetune"}
+#: pretraining corpus: the training sequences of both tasks (their dev and test excluded)
+PRETRAIN_DATA = ("tf/0", "mouse/0")
+PRETRAIN_EPOCHS = 3
 
 
 def cpu_seconds() -> float:
@@ -53,6 +66,37 @@ def timed_run(task: str, seed: int, protocol: Protocol, out: Path, **extra: Any)
     row = train_once(str(SHARED / "gue" / task), MODEL, seed, protocol, out, **extra)
     row["cpu_seconds"] = round(cpu_seconds() - start, 1)
     return row
+
+
+def self_supervised_trunk() -> dict[str, Any]:
+    """Pretrain (once; reused afterwards) the trunk on both tasks' training sequences;
+    returns its run directory, losses and CPU seconds."""
+    out = SCRATCH / "transfer_pretrain_gue"
+    record = SCRATCH / "transfer_pretrain_gue.json"
+    if record.is_file() and (out / "model" / "model.json").is_file():
+        return json.loads(record.read_text())
+    config = PretrainConfig(
+        data=[str(SHARED / "gue" / task / "train.csv.gz") for task in PRETRAIN_DATA],
+        model=MODEL,
+        window=101,
+        stride=101,
+        epochs=PRETRAIN_EPOCHS,
+        seed=1,
+        out=str(out),
+    )
+    start = cpu_seconds()
+    run_pretraining(config, overwrite=True, progress=False)
+    metrics = json.loads((out / "metrics.json").read_text())
+    result = {
+        "run": str(out),
+        "data": config.data,
+        "epochs": PRETRAIN_EPOCHS,
+        "unigram_baseline_loss": metrics["unigram_baseline_loss"],
+        "final_val_loss": metrics["final_val_loss"],
+        "cpu_seconds": round(cpu_seconds() - start, 1),
+    }
+    record.write_text(json.dumps(result))
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,11 +116,17 @@ def main(argv: list[str] | None = None) -> None:
         source = timed_run(SOURCE_TASK, 1, protocol, source_dir)
         record.write_text(json.dumps(source))
     print(f"source {SOURCE_TASK}: {source}", flush=True)
+    pretrained = None
+    if SELF_SUPERVISED & set(args.recipes):
+        pretrained = self_supervised_trunk()
+        print(f"self-supervised trunk: {pretrained}", flush=True)
     rows = []
     for seed in args.seeds:
         for recipe in args.recipes:
             extra = dict(RECIPES[recipe])
-            if recipe != "scratch":
+            if recipe in SELF_SUPERVISED:
+                extra["init"] = pretrained["run"]
+            elif recipe != "scratch":
                 extra["init"] = str(source_dir)
             out = SCRATCH / f"transfer_mouse0_{recipe}_{seed}"
             row = timed_run(TARGET_TASK, seed, protocol, out, **extra)
@@ -87,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     chosen = max(summary, key=lambda r: summary[r]["val_mcc"]["mean"])
     payload = {
         "source": {"task": SOURCE_TASK, "model": MODEL, "seed": 1, **source},
+        "self_supervised": pretrained,
         "target": f"{TARGET_TASK} (official train/dev/test)",
         "protocol": protocol.record("best dev-loss epoch; recipe chosen on mean dev MCC"),
         "recipes": {r: RECIPES[r] for r in args.recipes},
