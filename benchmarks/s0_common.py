@@ -42,6 +42,18 @@ class Protocol:
     seeds: tuple[int, ...] = (1, 2, 3)
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def record(self, selection: str, **more: Any) -> dict[str, Any]:
+        """The budget as written to a results file, with how the kept weights were chosen."""
+        return {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "recipe": self.recipe,
+            "seeds": list(self.seeds),
+            **more,
+            "selection": selection,
+        }
+
 
 def limit_threads(n: int = 1) -> None:
     """Pin torch to ``n`` intra-op threads.

@@ -56,15 +56,7 @@ def run_task(
     payload = {
         "task": task,
         "data": f"shared/data/dna/gue/{task} (official train/dev/test)",
-        "protocol": {
-            "epochs": protocol.epochs,
-            "batch_size": protocol.batch_size,
-            "lr": protocol.lr,
-            "recipe": protocol.recipe,
-            "seeds": list(protocol.seeds),
-            "augment": augment,
-            "selection": "best dev-loss epoch",
-        },
+        "protocol": protocol.record("best dev-loss epoch", augment=augment),
         "anchor_6mer_lr": anchor,
         "reference_lr_mcc": REFERENCE_LR_MCC.get(task),
         "summary": summarise(rows, ("test_mcc", "test_accuracy", "val_mcc", "train_seconds")),

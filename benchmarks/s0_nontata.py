@@ -81,15 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     payload = {
         "dataset": str(SOURCE.relative_to(SHARED.parent.parent)),
         "split": {"seed": SPLIT_SEED, "test_size": 0.2, "val_size": 0.1, "counts": counts},
-        "protocol": {
-            "epochs": protocol.epochs,
-            "batch_size": protocol.batch_size,
-            "lr": protocol.lr,
-            "recipe": protocol.recipe,
-            "seeds": list(protocol.seeds),
-            "torch_threads": args.threads,
-            "selection": "best validation-loss epoch",
-        },
+        "protocol": protocol.record("best validation-loss epoch", torch_threads=args.threads),
         "anchor_6mer_lr": anchor,
         "summary": summarise(rows, keys),
     }

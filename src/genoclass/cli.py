@@ -96,6 +96,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     overrides.update(_columns(args))
     if args.command == "train":  # cross-validation folds and seeds (compare's --seeds differ)
         overrides.update(cv=args.cv, cv_seeds=args.seeds)
+        transfer = ("init", "transfer", "trunk_lr_scale", "unfreeze_after")
+        overrides.update({k: getattr(args, k) for k in transfer})
     if args.class_weights:
         overrides["class_weights"] = True
     if args.ignore_splits:
@@ -236,6 +238,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     )
     out = run_explain(args.model, args.data, args.out, options, **_columns(args))
     print(f"explanations: {out}\nreport: {out / 'explain.html'}")
+    return 0
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from genoclass.training.pretrain import PretrainConfig
+    from genoclass.workflows.pretrain import run_pretraining
+
+    settings = {
+        k: getattr(args, k)
+        for k in (
+            "data", "model", "window", "stride", "mask_rate", "span", "epochs", "batch_size",
+            "lr", "seed", "format", "sequence_col", "out",
+        )
+        if getattr(args, k) is not None
+    }  # fmt: skip
+    if args.param:
+        settings["model_params"] = dict(_parse_param(p) for p in args.param)
+    config = PretrainConfig(**settings)
+    run = run_pretraining(config, resume=args.resume, overwrite=args.overwrite)
+    print(f"pretrained trunk: {run / 'model'} (report: {run / 'report.html'})")
     return 0
 
 
@@ -428,6 +450,31 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML file of settings (flags win)")
 
 
+def _transfer_options(p: argparse.ArgumentParser) -> None:
+    """Flags of `train` that start from an earlier run's model (training.transfer)."""
+    from genoclass.config import TRANSFER_MODES
+
+    p.add_argument(
+        "--init", help="run directory (or model folder) whose trunk this run starts from"
+    )
+    p.add_argument(
+        "--transfer",
+        choices=list(TRANSFER_MODES),
+        help="with --init: finetune (all weights; default) or features (frozen trunk, new "
+        "head trained)",
+    )
+    p.add_argument(
+        "--trunk-lr-scale",
+        type=float,
+        help="with --init: the trunk learns at lr times this (default 0.1)",
+    )
+    p.add_argument(
+        "--unfreeze-after",
+        type=int,
+        help="with --init: keep the trunk frozen for this many epochs, then fine-tune it",
+    )
+
+
 def _out_option(args: argparse.Namespace) -> str | None:
     return args.out
 
@@ -455,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     _training_options(p)
     p.add_argument("--cv", type=int, help="stratified K-fold cross-validation instead of a split")
     p.add_argument("--seeds", type=int, help="with --cv: repeat over seeds --seed, --seed+1, ...")
+    _transfer_options(p)
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
@@ -498,6 +546,29 @@ def build_parser() -> argparse.ArgumentParser:
     _training_options(p)
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
     p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
+
+    p = sub.add_parser(
+        "pretrain", help="self-supervised pretraining of a model's trunk on unlabelled sequences"
+    )
+    p.add_argument(
+        "--data", nargs="+", required=True, help="FASTA/CSV/TSV/Parquet files or folders"
+    )
+    p.add_argument("--model", help="registered neural sequence model (default fast_accurate_cnn)")
+    p.add_argument("--param", action="append", help="model hyperparameter NAME=VALUE")
+    p.add_argument("--window", type=int, help="window length in bases (default 200)")
+    p.add_argument("--stride", type=int, help="bases between window starts (default 100)")
+    p.add_argument("--mask-rate", type=float, help="share of bases hidden (default 0.15)")
+    p.add_argument("--span", type=int, help="length of each hidden span (default 4)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--format", help="auto|fasta|fasta-dir|csv|tsv|parquet|gue (default auto)")
+    p.add_argument("--sequence-col", help="sequence column of a table")
+    p.add_argument("--out", required=True, help="run directory to create")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.set_defaults(func=cmd_pretrain, resume_with="flag", output_of=_out_option)
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")

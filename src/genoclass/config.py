@@ -170,6 +170,7 @@ def check_fields(obj: Any) -> None:
 SEED = Bounds("int", 0, 2**32 - 1)
 SIZE = Bounds("int", 1, 10**9, optional=True)
 RECIPES = ("onecycle", "early_stopping")
+TRANSFER_MODES = ("finetune", "features")
 
 
 @dataclass
@@ -209,6 +210,13 @@ class TrainConfig:
     augment: dict[str, float] = setting({}, Bounds("mapping"))
     window: int | None = setting(None, SIZE)
     window_stride: int | None = setting(None, SIZE)
+    #: transfer learning (training.transfer): start from an earlier run's model files
+    init: str | None = setting(None, Bounds("str", optional=True))
+    transfer: str | None = setting(None, Bounds("str", choices=TRANSFER_MODES, optional=True))
+    trunk_lr_scale: float | None = setting(
+        None, Bounds("float", 0, 10, open_low=True, optional=True)
+    )
+    unfreeze_after: int | None = setting(None, Bounds("int", 1, 100_000, optional=True))
     orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")))
     missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")))
     preprocess: str = setting("log2cpm", Bounds("str"))

@@ -30,13 +30,13 @@ def test_unknown_model_and_hyperparameter_are_input_errors():
 
 def test_gb_cnn_matches_the_reference_layout():
     model = build("gb_cnn", n_outputs=1, length=251)
-    convs = [m for m in model.features if isinstance(m, torch.nn.Conv1d)]
+    convs = [m for m in model.trunk if isinstance(m, torch.nn.Conv1d)]
     assert [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs] == [
         (100, 16, 8),
         (8 * 2, 8, 8),
         (8, 4, 8),
     ]
-    assert model.dense[0].out_features == 512
+    assert model.head[0].out_features == 512
     assert model(torch.randint(1, 6, (3, 251))).shape == (3, 1)
 
 

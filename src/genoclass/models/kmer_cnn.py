@@ -54,15 +54,36 @@ class KmerEmbeddingCNN(nn.Module):
         self.embedding = nn.Embedding(4**k + 1, embed_dim, padding_idx=4**k)
         self.conv = nn.Conv1d(embed_dim, channels, kernel_size, padding=kernel_size // 2)
         self.norm = nn.LayerNorm(channels)
+        self.feature_dim = channels
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels, n_outputs))
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def kmer_features(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, channels, T) convolution output per k-mer start and its (B, 1, T) mask of
+        k-mers that lie inside each sequence."""
         h = torch.relu(self.conv(self.embedding(token_kmer_ids(x, self.k)).transpose(1, 2)))
         n_kmers = None if lengths is None else (lengths - self.k + 1).clamp_min(1)
-        mask = length_mask(n_kmers, h.shape[-1], h)
+        return h, length_mask(n_kmers, h.shape[-1], h)
+
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, channels) layer-normed masked mean + max of the convolution over k-mers."""
+        h, mask = self.kmer_features(x, lengths)
         mean = (h * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)
         peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
-        return self.head(self.norm(mean + peak))
+        return self.norm(mean + peak)
+
+    def position_features(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, channels, L): the convolution output of the k-mer starting at each base (zero
+        where no whole k-mer starts inside the sequence)."""
+        h, mask = self.kmer_features(x, lengths)
+        h = (h * mask)[..., : x.shape[1]]
+        return nn.functional.pad(h, (0, x.shape[1] - h.shape[-1]))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x, lengths))
 
 
 @register(

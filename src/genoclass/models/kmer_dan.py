@@ -34,7 +34,8 @@ INIT_SD = 0.01
 
 class KmerAveragingNetwork(nn.Module):
     """k-mer EmbeddingBag (weighted mean over the sequence's k-mers; k-mers with N or padding
-    carry no weight) -> LayerNorm -> Linear + ReLU -> dropout -> Linear."""
+    carry no weight) -> LayerNorm -> Linear + ReLU -> dropout -> Linear. The trunk is the
+    k-mer average (``features``); the head is everything after it."""
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class KmerAveragingNetwork(nn.Module):
         with torch.no_grad():
             nn.init.normal_(self.embedding.weight, std=INIT_SD)
             self.embedding.weight[4**k].zero_()
+        self.feature_dim = embed_dim
         self.head = nn.Sequential(
             nn.LayerNorm(embed_dim),
             nn.Linear(embed_dim, hidden),
@@ -71,9 +73,13 @@ class KmerAveragingNetwork(nn.Module):
             keep = torch.where(kept.sum(1, keepdim=True) > 0, kept, keep)
         return keep / keep.sum(1, keepdim=True).clamp_min(1.0)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, embed_dim) weighted mean of the sequence's k-mer vectors."""
         ids = token_kmer_ids(x, self.k)  # padding (token 0) makes a k-mer id 4**k: no weight
-        return self.head(self.embedding(ids, per_sample_weights=self.kmer_weights(ids)))
+        return self.embedding(ids, per_sample_weights=self.kmer_weights(ids))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x, lengths))
 
 
 @register(
@@ -85,8 +91,14 @@ class KmerAveragingNetwork(nn.Module):
     params=[
         kmer_param(9),
         embed_param(64, "k-mer"),
-        Param("hidden", 64, UNITS, "units of the MLP's hidden layer"),
-        Param("kmer_dropout", 0.8, DROPOUT, "share of k-mers left out of the average in training"),
+        Param("hidden", 64, UNITS, "units of the MLP's hidden layer", trunk=False),
+        Param(
+            "kmer_dropout",
+            0.8,
+            DROPOUT,
+            "share of k-mers left out of the average in training",
+            trunk=False,
+        ),
         dropout_param(0.2),
     ],
 )

@@ -11,7 +11,11 @@ from genoclass.models.registry import KERNEL, UNITS, Param, dropout_param, regis
 
 class OneHotCNN(nn.Module):
     """Conv(k) + ReLU + MaxPool(2) blocks on 4-channel one-hot input, flattened into a
-    dense layer with dropout; needs every input padded to ``input_length``."""
+    dense layer with dropout; needs every input padded to ``input_length``. Trunk: the conv
+    blocks, flattened; head: the dense layers."""
+
+    #: state-dict key prefixes of run directories written before trunk + head -> today's
+    LEGACY_KEYS = {"features.": "trunk."}
 
     def __init__(
         self,
@@ -30,14 +34,21 @@ class OneHotCNN(nn.Module):
                 nn.ReLU(),
                 nn.MaxPool1d(2),
             ]
-        self.features = nn.Sequential(*layers, nn.Flatten())
-        flat = self.features(torch.zeros(1, 4, input_length)).shape[1]
+        self.trunk = nn.Sequential(*layers, nn.Flatten())
+        self.feature_dim = self.trunk(torch.zeros(1, 4, input_length)).shape[1]
         self.head = nn.Sequential(
-            nn.Linear(flat, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_outputs)
+            nn.Linear(self.feature_dim, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_outputs),
         )
 
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, feature_dim) flattened conv features of fixed-length one-hot input."""
+        return self.trunk(x)
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(self.features(x))
+        return self.head(self.features(x, lengths))
 
 
 @register(
@@ -52,7 +63,7 @@ class OneHotCNN(nn.Module):
             "output channels of each conv + max-pool block, one block per entry",
         ),
         Param("kernel_size", 5, KERNEL, "width of each convolution"),
-        Param("hidden", 128, UNITS, "units of the dense layer after flattening"),
+        Param("hidden", 128, UNITS, "units of the dense layer after flattening", trunk=False),
         dropout_param(0.5),
     ],
     fixed_length=True,

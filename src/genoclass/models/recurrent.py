@@ -56,11 +56,13 @@ class RecurrentClassifier(nn.Module):
         self.rnn_reverse = (
             CELLS[cell](conv_channels or 4, hidden, batch_first=True) if bidirectional else None
         )
-        self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(hidden * (2 if bidirectional else 1), n_outputs)
-        )
+        self.feature_dim = hidden * (2 if bidirectional else 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.feature_dim, n_outputs))
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    def steps(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, C) front-end output and each row's last step inside its sequence."""
         if lengths is None:
             lengths = torch.full((x.shape[0],), x.shape[-1], dtype=torch.long)
         if x.shape[-1] < self.pool:
@@ -68,12 +70,35 @@ class RecurrentClassifier(nn.Module):
         h = self.front(x).transpose(1, 2)
         # only pooling windows that lie inside the sequence count as steps
         steps = torch.div(lengths.cpu(), self.pool, rounding_mode="floor").clamp(1, h.shape[1])
-        last = (steps - 1).to(h.device)
+        return h, (steps - 1).to(h.device)
+
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, feature_dim): each direction's readout (last state or mean output)."""
+        h, last = self.steps(x, lengths)
         finals = [_read(self.rnn, h, last, self.readout)]
         if self.rnn_reverse is not None:
             reversed_h = reverse_within_length(h, last)
             finals.append(_read(self.rnn_reverse, reversed_h, last, self.readout))
-        return self.head(torch.cat(finals, dim=-1))
+        return torch.cat(finals, dim=-1)
+
+    def position_features(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, feature_dim, L): every direction's output at each step (the backward one put
+        back in sequence order), repeated over the ``pool`` bases a step covers; zero past
+        each sequence's last whole step."""
+        h, last = self.steps(x, lengths)
+        outputs = [self.rnn(h)[0]]
+        if self.rnn_reverse is not None:
+            backward = self.rnn_reverse(reverse_within_length(h, last))[0]
+            outputs.append(reverse_within_length(backward, last))
+        inside = torch.arange(h.shape[1], device=h.device)[None, :] <= last[:, None]
+        out = (torch.cat(outputs, dim=-1) * inside.unsqueeze(-1)).transpose(1, 2)
+        out = out.repeat_interleave(self.pool, dim=-1)[..., : x.shape[-1]]
+        return nn.functional.pad(out, (0, x.shape[-1] - out.shape[-1]))
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.features(x, lengths))
 
 
 def reverse_within_length(h: torch.Tensor, last: torch.Tensor) -> torch.Tensor:

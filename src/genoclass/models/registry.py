@@ -25,12 +25,15 @@ GENERIC_FLOAT = Bounds("float", -1e6, 1e6)
 
 @dataclass(frozen=True)
 class Param:
-    """One hyperparameter: name, default, allowed values and a one-line meaning."""
+    """One hyperparameter: name, default, allowed values and a one-line meaning. ``trunk``
+    is False for one that does not change what a trained trunk computes (it shapes only the
+    head, or regularises in training only), so it may differ from a run given to --init."""
 
     name: str
     default: Any
     bounds: Bounds
     meaning: str = ""
+    trunk: bool = True
 
     def check(self, value: Any, label: str = "--param ") -> Any:
         """``value`` converted to this parameter's type, or InputError naming it and its
@@ -40,7 +43,7 @@ class Param:
 
 def dropout_param(default: float, where: str = "before the output layer") -> Param:
     """The usual ``dropout`` hyperparameter (applied ``where``, in training only)."""
-    return Param("dropout", default, DROPOUT, f"dropout {where} (training only)")
+    return Param("dropout", default, DROPOUT, f"dropout {where} (training only)", trunk=False)
 
 
 def embed_param(default: int, unit: str = "base token") -> Param:

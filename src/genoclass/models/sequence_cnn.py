@@ -22,12 +22,16 @@ from genoclass.models.registry import (
 
 class GBBaselineCNN(nn.Module):
     """The Genomic Benchmarks reference CNN with raw logits out (the reference's sigmoid
-    before a with-logits loss is corrected)."""
+    before a with-logits loss is corrected). Trunk: embedding + conv stack, flattened
+    (fixed length); head: the two dense layers."""
+
+    #: state-dict key prefixes of run directories written before trunk + head -> today's
+    LEGACY_KEYS = {"features.": "trunk.", "dense.": "head."}
 
     def __init__(self, n_outputs: int, input_length: int, embed_dim: int = 100) -> None:
         super().__init__()
         self.embedding = nn.Embedding(N_TOKENS, embed_dim, padding_idx=PAD_ID)
-        self.features = nn.Sequential(
+        self.trunk = nn.Sequential(
             nn.Conv1d(embed_dim, 16, kernel_size=8),
             nn.ReLU(),
             nn.BatchNorm1d(16),
@@ -40,11 +44,15 @@ class GBBaselineCNN(nn.Module):
             nn.MaxPool1d(2),
             nn.Flatten(),
         )
-        flat = self.features(torch.zeros(2, embed_dim, input_length)).shape[1]
-        self.dense = nn.Sequential(nn.Linear(flat, 512), nn.Linear(512, n_outputs))
+        self.feature_dim = self.trunk(torch.zeros(2, embed_dim, input_length)).shape[1]
+        self.head = nn.Sequential(nn.Linear(self.feature_dim, 512), nn.Linear(512, n_outputs))
+
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, feature_dim) flattened conv features of fixed-length token rows."""
+        return self.trunk(self.embedding(x).transpose(1, 2))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self.dense(self.features(self.embedding(x).transpose(1, 2)))
+        return self.head(self.features(x, lengths))
 
 
 class SeparableResidualBlock(nn.Module):
@@ -131,6 +139,7 @@ class FastAccurateCNN(nn.Module):
         self.block_dropout = nn.Dropout(block_dropout)
         self.pool = nn.MaxPool1d(2, ceil_mode=True)
         self.norm = nn.LayerNorm(channels[-1])
+        self.feature_dim = channels[-1]
         self.head = nn.Sequential(
             nn.Linear(channels[-1], hidden),
             nn.ReLU(),
@@ -138,8 +147,11 @@ class FastAccurateCNN(nn.Module):
             nn.Linear(hidden, n_outputs),
         )
 
-    def pooled_features(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-        """Global (masked) average + max of the last block: one 128-d vector per sequence."""
+    def last_block(
+        self, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B, C, ceil(L / 2**(blocks - 1))) output of the last block (zero past each
+        sequence's end) and the sequences' lengths at that resolution."""
         h = self.embedding(x)
         if self.positional:  # padding keeps a zero embedding, so predictions ignore it
             h = h + sinusoid(x.shape[1], h.shape[-1], h) * (x != PAD_ID).unsqueeze(-1)
@@ -153,13 +165,28 @@ class FastAccurateCNN(nn.Module):
                 if lengths is not None:
                     lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
                 h = h * length_mask(lengths, h.shape[-1], h)
+        return h, lengths
+
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Global (masked) average + max of the last block, layer-normed: (B, channels[-1])."""
+        h, lengths = self.last_block(x, lengths)
         mask = length_mask(lengths, h.shape[-1], h)
         avg = (h * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)
         peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
         return self.norm(avg + peak)
 
+    def position_features(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """(B, channels[-1], L) last-block output repeated back to input resolution (each
+        pooled step covers 2**(blocks - 1) bases); zero past each sequence's end."""
+        h, _ = self.last_block(x, lengths)
+        step = 2 ** (len(self.blocks) - 1)
+        h = h.repeat_interleave(step, dim=-1)[..., : x.shape[1]]
+        return h * length_mask(lengths, x.shape[1], h)
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self.head(self.pooled_features(x, lengths))
+        return self.head(self.features(x, lengths))
 
 
 @register(
@@ -187,9 +214,15 @@ def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
             "output channels of the residual blocks, one block per entry",
         ),
         Param("kernel_size", 3, KERNEL, "width of each block's depthwise convolution"),
-        Param("hidden", 64, UNITS, "units of the head's hidden layer"),
+        Param("hidden", 64, UNITS, "units of the head's hidden layer", trunk=False),
         dropout_param(0.3),
-        Param("block_dropout", 0.1, DROPOUT, "dropout after each residual block (training only)"),
+        Param(
+            "block_dropout",
+            0.1,
+            DROPOUT,
+            "dropout after each residual block (training only)",
+            trunk=False,
+        ),
         Param(
             "dilated", True, Bounds("bool"), "dilate block i by 2**i (receptive field 18 -> 46 nt)"
         ),

@@ -234,10 +234,30 @@ def _load_neural(card: ModelCard, weights: Path, header: dict[str, Any]) -> nn.M
         name: {"dtype": _safetensors_dtype(t), "shape": list(t.shape)}
         for name, t in (model or real).state_dict().items()
     }
-    _compare_tensors(expected, header, weights)
+    renames = legacy_prefixes(model or real)
+    _compare_tensors(expected, rename_keys(header, renames), weights)
     real = real or _build_neural(card)
-    real.load_state_dict(safetensors.torch.load_file(str(weights)))
+    real.load_state_dict(rename_keys(safetensors.torch.load_file(str(weights)), renames))
     return real.eval()
+
+
+def legacy_prefixes(model: nn.Module) -> dict[str, str]:
+    """Old state-dict key prefix -> today's, from the ``LEGACY_KEYS`` of ``model``'s modules
+    (e.g. a model whose trunk was renamed; run directories written before still load)."""
+    return {
+        f"{name}.{old}" if name else old: f"{name}.{new}" if name else new
+        for name, module in model.named_modules()
+        for old, new in getattr(module, "LEGACY_KEYS", {}).items()
+    }
+
+
+def rename_keys(mapping: dict[str, Any], prefixes: dict[str, str]) -> dict[str, Any]:
+    """``mapping`` with every key that starts with an old prefix given the new one."""
+    renamed = {}
+    for key, value in mapping.items():
+        old = next((p for p in prefixes if key.startswith(p)), None)
+        renamed[key if old is None else prefixes[old] + key[len(old) :]] = value
+    return renamed
 
 
 def _load_classical(card: ModelCard, weights: Path, header: dict[str, Any], state_meta: Any) -> Any:

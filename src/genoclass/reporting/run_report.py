@@ -115,8 +115,20 @@ def _summary_html(metrics: dict, config: dict | None) -> str:
         "best epoch (weights kept)": best_epoch_text(metrics),
         "training seconds": metrics.get("train_seconds"),
         "trainable parameters" if neural else "stored numbers (model size)": metrics.get("params"),
+        "initial weights": _init_text(metrics.get("init")),
     }
     return table_html({k: v for k, v in rows.items() if v is not None})
+
+
+def _init_text(init: object) -> str | None:
+    """Where a transferred model's initial weights came from, in one line (or None)."""
+    if not isinstance(init, dict):
+        return None
+    return (
+        f"{init.get('transfer')} from {init.get('path')} (weights SHA-256 "
+        f"{init.get('weights_sha256')}; {init.get('head')} head, trunk lr x "
+        f"{init.get('trunk_lr_scale')})"
+    )
 
 
 def best_epoch_text(metrics: dict) -> str | None:

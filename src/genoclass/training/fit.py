@@ -29,6 +29,7 @@ from genoclass.training.checkpoint import (
 )
 from genoclass.training.module import ClassifierModule, OptimSettings
 from genoclass.training.progress import EpochLines, progress_callback
+from genoclass.training.transfer import Transfer
 
 # Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
 logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
@@ -114,19 +115,22 @@ def fit_model(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     identity: dict[str, Any] | None = None,
+    transfer: Transfer | None = None,
 ) -> FitResult:
     """Train ``model`` in place and load the weights of its best validation epoch.
 
     Checkpoints for ``resume`` go to ``checkpoint_dir/last.ckpt`` (Lightning's format; they
     are scratch files removed by the caller, never part of a saved model) with ``identity``
     (the command's settings and data fingerprint) beside them; resuming replays exactly
-    (``training.checkpoint``).
+    (``training.checkpoint``). A ``transfer`` (model started from an earlier run) gives
+    the trunk its learning-rate factor and freezes it as its mode says.
     """
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
-    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
+    scale = 1.0 if transfer is None else transfer.trunk_lr_scale
+    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps, scale)
     module = ClassifierModule(model, n_classes, optim, class_weights, settings.label_smoothing)
     tracker = _HistoryAndBest()
-    callbacks: list[Callback] = [tracker]
+    callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
     progress = progress_callback() if settings.progress else None
     if progress is not None:
         callbacks.append(progress)
@@ -136,19 +140,6 @@ def fit_model(
     if checkpoint_dir is not None:
         resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
         callbacks.append(LastCheckpoint(checkpoint_dir / CHECKPOINT))
-    trainer = L.Trainer(
-        max_epochs=settings.epochs,
-        accelerator="auto",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_model_summary=False,
-        enable_progress_bar=progress is not None and not isinstance(progress, EpochLines),
-        gradient_clip_val=settings.grad_clip if settings.recipe == "onecycle" else None,
-        callbacks=callbacks,
-        num_sanity_val_steps=0,
-        deterministic=False,
-    )
     train_loader = make_loader(
         train,
         settings.batch_size,
@@ -157,10 +148,54 @@ def fit_model(
         on_epoch=functools.partial(reseed_torch, settings.seed),
     )
     val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
+    seconds = lightning_fit(
+        module,
+        train_loader,
+        val_loader,
+        epochs=settings.epochs,
+        callbacks=callbacks,
+        bar=progress,
+        grad_clip=settings.grad_clip if settings.recipe == "onecycle" else None,
+        resume_from=resume_from,
+    )
+    if tracker.best_state is not None:
+        model.load_state_dict(tracker.best_state)
+    history = pd.DataFrame(tracker.rows, columns=HISTORY_COLUMNS)
+    return FitResult(history, len(tracker.rows), tracker.best_epoch, seconds)
+
+
+def lightning_fit(
+    module: L.LightningModule,
+    train_loader: Any,
+    val_loader: Any,
+    *,
+    epochs: int,
+    callbacks: list[Callback],
+    bar: Callback | None,
+    grad_clip: float | None,
+    resume_from: Path | None,
+) -> float:
+    """Run Lightning's fit with genoclass's trainer settings (no logger, no Lightning
+    checkpoints, ``bar`` as progress display) from ``resume_from`` if given; returns the
+    seconds it took."""
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="auto",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        enable_progress_bar=bar is not None and not isinstance(bar, EpochLines),
+        gradient_clip_val=grad_clip,
+        callbacks=callbacks,
+        num_sanity_val_steps=0,
+        deterministic=False,
+    )
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*weights_only.*")
+        warnings.filterwarnings("ignore", ".*IterableDataset.*")
         trainer.fit(
             module,
             train_loader,
@@ -168,11 +203,7 @@ def fit_model(
             ckpt_path=None if resume_from is None else str(resume_from),
             weights_only=True,
         )
-    seconds = time.perf_counter() - start
-    if tracker.best_state is not None:
-        model.load_state_dict(tracker.best_state)
-    history = pd.DataFrame(tracker.rows, columns=HISTORY_COLUMNS)
-    return FitResult(history, len(tracker.rows), tracker.best_epoch, seconds)
+    return time.perf_counter() - start
 
 
 @torch.no_grad()

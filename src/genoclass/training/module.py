@@ -10,16 +10,19 @@ import torch
 from torch import nn
 
 from genoclass.models.heads import logits_to_proba, loss_function
+from genoclass.training.transfer import parameter_groups
 
 
 @dataclass
 class OptimSettings:
-    """Optimiser recipe: S0's AdamW + OneCycleLR or S1's Adam with early stopping."""
+    """Optimiser recipe: S0's AdamW + OneCycleLR or S1's Adam with early stopping; the
+    trunk of a transferred model learns at ``lr * trunk_lr_scale``."""
 
     recipe: str = "onecycle"
     lr: float = 1e-3
     weight_decay: float = 1e-2
     total_steps: int = 1
+    trunk_lr_scale: float = 1.0
 
 
 class ClassifierModule(L.LightningModule):
@@ -66,15 +69,16 @@ class ClassifierModule(L.LightningModule):
         self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes))
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
+        groups = parameter_groups(self.model, self.optim.lr, self.optim.trunk_lr_scale)
         if self.optim.recipe == "onecycle":
-            opt = torch.optim.AdamW(
-                self.parameters(), lr=self.optim.lr, weight_decay=self.optim.weight_decay
-            )
+            opt = torch.optim.AdamW(groups, lr=self.optim.lr, weight_decay=self.optim.weight_decay)
             sched = torch.optim.lr_scheduler.OneCycleLR(
-                opt, max_lr=self.optim.lr, total_steps=max(self.optim.total_steps, 1)
+                opt,
+                max_lr=[g["lr"] for g in groups],
+                total_steps=max(self.optim.total_steps, 1),
             )
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
-        return torch.optim.Adam(self.parameters(), lr=self.optim.lr)
+        return torch.optim.Adam(groups, lr=self.optim.lr)
 
 
 def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -33,7 +33,7 @@ from genoclass.evaluation.metrics import classification_metrics, predictions_fra
 from genoclass.models import ModelSpec
 from genoclass.models.budget import check_batch_memory
 from genoclass.models.heads import balanced_class_weights
-from genoclass.models.serialize import ModelCard, build_model, meta_build, save_model
+from genoclass.models.serialize import ModelCard, meta_build, save_model
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.augment import augmenter_from_settings
 from genoclass.sequence.kmers import KmerFeaturizer
@@ -44,6 +44,7 @@ from genoclass.training.fit import (
     predict_any,
     seed_everything,
 )
+from genoclass.training.transfer import build_initial_model
 from genoclass.workflows.inputs import READERS, LabelledData, check_run
 from genoclass.workflows.rundir import CHECKPOINTS, staged_directory, write_json, write_yaml
 
@@ -226,7 +227,7 @@ def run_training(
     out = Path(config.out)
     with staged_directory(out, overwrite=overwrite, resume=resume) as stage:
         seed_everything(config.seed)
-        model = build_model(card)
+        model, transfer = build_initial_model(config, card)
         y_train = prep.features["train"].y
         weights = (
             balanced_class_weights(y_train, len(prep.classes)) if config.class_weights else None
@@ -243,6 +244,7 @@ def run_training(
                 checkpoint_dir=stage / CHECKPOINTS,
                 resume=resume,
                 identity=_command_identity(config, hparams, prep.table),
+                transfer=transfer,
             )
             history, epochs_run, best_epoch, seconds = (
                 result.history,
@@ -279,6 +281,8 @@ def run_training(
             params=count_parameters(model),
             data=prep.info,
         )
+        if transfer is not None:
+            metrics["init"] = transfer.origin
         save_model(model, card, stage / "model")
         write_yaml(stage / "config.yaml", config.to_dict())
         write_json(stage / "metrics.json", metrics)

@@ -104,6 +104,8 @@ def run_tune(
     if not config.out:
         raise InputError("--out is required")
     check_search(strategy, objective, n_trials)
+    if config.init:  # its trials would train from scratch while the retrain would not
+        raise InputError("init (a run to start from) is not supported by tune")
     space = load_space(space_path)
     if space.model:
         config = dataclasses.replace(config, model=space.model)
