@@ -16,7 +16,7 @@ import lightning as L
 import numpy as np
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping
+from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from genoclass.data.loaders import FeatureSet, make_loader
@@ -27,30 +27,15 @@ from genoclass.training.checkpoint import (
     reseed_torch,
     resume_checkpoint,
 )
-from genoclass.training.module import ClassifierModule, OptimSettings
+from genoclass.training.module import ClassifierModule
 from genoclass.training.progress import EpochLines, progress_callback
+from genoclass.training.recipes import FitSettings, get_recipe
 
 # Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
 logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
 logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_accuracy", "val_f1_macro", "lr"]
-
-
-@dataclass
-class FitSettings:
-    """What the training loop needs beyond the model and data."""
-
-    epochs: int = 10
-    batch_size: int = 64
-    recipe: str = "onecycle"
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    patience: int = 3
-    grad_clip: float = 1.0
-    label_smoothing: float = 0.0
-    seed: int = 42
-    progress: bool = True
 
 
 @dataclass
@@ -122,16 +107,15 @@ def fit_model(
     (the command's settings and data fingerprint) beside them; resuming replays exactly
     (``training.checkpoint``).
     """
+    recipe = get_recipe(settings.recipe)
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
-    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps)
-    module = ClassifierModule(model, n_classes, optim, class_weights, settings.label_smoothing)
+    module = ClassifierModule(model, n_classes, settings, steps, class_weights)
     tracker = _HistoryAndBest()
     callbacks: list[Callback] = [tracker]
     progress = progress_callback() if settings.progress else None
     if progress is not None:
         callbacks.append(progress)
-    if settings.recipe == "early_stopping" and val is not None:
-        callbacks.append(EarlyStopping("val_loss", patience=settings.patience, mode="min"))
+    callbacks.extend(recipe.callbacks(settings, val is not None))
     resume_from = None
     if checkpoint_dir is not None:
         resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
@@ -144,7 +128,7 @@ def fit_model(
         enable_checkpointing=False,
         enable_model_summary=False,
         enable_progress_bar=progress is not None and not isinstance(progress, EpochLines),
-        gradient_clip_val=settings.grad_clip if settings.recipe == "onecycle" else None,
+        gradient_clip_val=settings.grad_clip if recipe.clips_gradients else None,
         callbacks=callbacks,
         num_sanity_val_steps=0,
         deterministic=False,
@@ -184,18 +168,3 @@ def predict_proba(model: nn.Module, features: FeatureSet, batch_size: int = 256)
         for b in make_loader(features, batch_size, shuffle=False)
     ]
     return np.concatenate(out) if out else np.zeros((0, 0))
-
-
-def predict_any(model: Any, features: FeatureSet) -> np.ndarray:
-    """(n, C) probabilities from a neural model or a classical one (which reads ``features.x``)."""
-    if isinstance(model, nn.Module):
-        return predict_proba(model, features)
-    return model.predict_proba(features.x)
-
-
-def count_parameters(model: Any) -> int:
-    """Trainable parameters of a neural model, or stored numbers of a classical one."""
-    if isinstance(model, nn.Module):
-        return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
-    arrays, _ = model.get_state()
-    return int(sum(np.asarray(a).size for a in arrays.values()))

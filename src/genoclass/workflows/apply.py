@@ -1,8 +1,17 @@
-"""The ``evaluate`` and ``predict`` jobs: apply a saved run's model to new data."""
+"""A trained run as a Python object, and the ``evaluate`` and ``predict`` jobs built on it.
+
+``TrainedRun.load(run_dir)`` reads a run directory written by ``train`` (every file
+checked); ``predict_proba`` / ``predict`` / ``evaluate`` take data in any form that
+``run_input`` converts: a list or array of sequences, a DataFrame (a sequence table or a
+samples x genes frame), or a file or folder read the way the training data were read.
+A new form of data is one ``register_input_converter`` call.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,40 +20,98 @@ import pandas as pd
 
 from genoclass.atomic import check_output_file, write_with
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
-from genoclass.data.featurize import featurizer_from_state
+from genoclass.data.featurize import Featurizer
+from genoclass.data.loaders import FeatureSet
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
-from genoclass.models.serialize import ModelCard, load_model
-from genoclass.training.fit import predict_any
-from genoclass.workflows.inputs import READERS
-from genoclass.workflows.train import split_metrics
+from genoclass.io.expression import RESERVED_COLUMNS
+from genoclass.io.run_files import RunFiles
+from genoclass.io.sequences import sequence_table
+from genoclass.models.serialize import META, ModelCard
+from genoclass.training.classifier import Classifier, load_classifier
+from genoclass.workflows.fitting import split_metrics
+from genoclass.workflows.kinds import featurizer_from_state, input_kind
 
 
 @dataclass
-class LoadedRun:
-    """A trained model with its card and the config it was trained with."""
+class TrainedRun:
+    """A trained classifier with the settings it was trained with and, when it was saved,
+    its run directory and metrics."""
 
-    directory: Path
-    model: Any
-    card: ModelCard
+    classifier: Classifier
     config: TrainConfig
+    directory: Path | None = None
+    metrics: dict[str, Any] | None = None
+    _featurizer: Featurizer | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> TrainedRun:
+        """The run saved in ``run_dir``; everything in it is checked (config.yaml's
+        settings, model.json and the weights, the input encoding)."""
+        files = RunFiles(run_dir)
+        if not files.config.is_file():
+            raise InputError("not a genoclass run directory (no config.yaml)", path=files.root)
+        config = config_from_mapping(read_yaml_mapping(files.config, "run config"), files.config)
+        classifier = load_classifier(files.model)
+        featurizer = _checked_featurizer(classifier.card, files.model / META)
+        metrics = files.read_metrics() if files.finished() else None
+        return cls(classifier, config, files.root, metrics, featurizer)
+
+    @property
+    def card(self) -> ModelCard:
+        """The model card (name, hyperparameters, classes, input encoding, provenance)."""
+        return self.classifier.card
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names, in the order of ``predict_proba``'s columns."""
+        return self.card.classes
+
+    @property
+    def model(self) -> Any:
+        """The underlying model (a torch module or a classical model)."""
+        return self.classifier.model
+
+    @property
+    def featurizer(self) -> Featurizer:
+        """The fitted featurizer that encodes new data as training data were encoded."""
+        if self._featurizer is None:
+            self._featurizer = featurizer_from_state(self.card.input)
+        return self._featurizer
+
+    def inputs(self, data: Any, *, labels_required: bool = False, **options: Any) -> RunInput:
+        """``data`` converted for this run (see ``run_input``)."""
+        return run_input(self, data, labels_required=labels_required, **options)
+
+    def predict_proba(self, data: Any, **options: Any) -> np.ndarray:
+        """(n, C) class probabilities of every sample of ``data``, columns in ``classes``
+        order."""
+        return self.classifier.predict_proba(self.inputs(data, **options).features)
+
+    def predict(self, data: Any, **options: Any) -> np.ndarray:
+        """The most probable class name of every sample of ``data``."""
+        return np.asarray(self.classes, dtype=object)[self.predict_proba(data, **options).argmax(1)]
+
+    def evaluate(self, data: Any, **options: Any) -> dict[str, Any]:
+        """Metrics (with bootstrap 95 % intervals) on labelled ``data``."""
+        given = self.inputs(data, labels_required=True, **options)
+        proba = self.classifier.predict_proba(given.features)
+        return split_metrics(given.y, proba, self.classes, seed=self.config.seed, with_ci=True)
+
+    def explain(self, data: str | Path, out: str | Path | None = None, **options: Any) -> Path:
+        """Run ``genoclass explain`` on labelled ``data`` (a file; ``options`` as
+        ``workflows.explain.ExplainOptions``); returns the explain directory."""
+        # imported here: the explain job itself is built on this module
+        from genoclass.workflows.explain import ExplainOptions, run_explain
+
+        if self.directory is None:
+            raise InputError("explain needs a saved run directory")
+        return run_explain(self.directory, data, out, ExplainOptions(**options))
 
 
-def load_run(run_dir: str | Path) -> LoadedRun:
-    """Load the model and config of a run directory written by ``train``; everything in it
-    is checked (config.yaml's settings, model.json and the weights, the input encoding)."""
-    run_dir = Path(run_dir)
-    config_path = run_dir / "config.yaml"
-    if not config_path.is_file():
-        raise InputError("not a genoclass run directory (no config.yaml)", path=run_dir)
-    config = config_from_mapping(read_yaml_mapping(config_path, "run config"), config_path)
-    model, card = load_model(run_dir / "model")
-    _check_input_state(card, run_dir / "model" / "model.json")
-    return LoadedRun(run_dir, model, card, config)
-
-
-def _check_input_state(card: ModelCard, path: Path) -> None:
-    """The input encoding saved in model.json rebuilds and matches the model's input length."""
+def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:
+    """The input encoding saved in model.json, rebuilt and checked against the model's
+    input length."""
     try:
         featurizer = featurizer_from_state(card.input)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -55,10 +122,105 @@ def _check_input_state(card: ModelCard, path: Path) -> None:
             f"{card.input_length}",
             path=path,
         )
+    return featurizer
+
+
+@dataclass
+class RunInput:
+    """Data ready for a run's model: the sample table, its label indices (None when
+    unlabelled) and the encoded features."""
+
+    table: pd.DataFrame
+    y: np.ndarray | None
+    features: FeatureSet
+
+
+#: (run, data, labels_required, options) -> the sample table of ``data`` (id, label, ...)
+Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], pd.DataFrame]
+#: ordered (python types, converter); the first whose types match the data is used
+INPUT_CONVERTERS: list[tuple[tuple[type, ...], Converter]] = []
+
+
+def register_input_converter(types: tuple[type, ...], converter: Converter) -> None:
+    """Accept data of ``types`` wherever a run takes data (checked before earlier entries)."""
+    INPUT_CONVERTERS.insert(0, (types, converter))
+
+
+def run_input(
+    run: TrainedRun, data: Any, *, labels_required: bool = False, **options: Any
+) -> RunInput:
+    """``data`` in any registered form (``INPUT_CONVERTERS``) as the run's model input.
+    ``labels_required`` makes unlabelled samples an error; with labels, a class the model
+    never saw is an error naming the row. Options: ``split`` keeps the rows the run
+    recorded in that split (files), ``labels`` gives the labels of in-memory data, and
+    file reading options (format, sequence_col, label_col ...)."""
+    for types, converter in INPUT_CONVERTERS:
+        if isinstance(data, types):
+            table = converter(run, data, labels_required, options)
+            break
+    else:
+        known = ", ".join(t.__name__ for types, _ in INPUT_CONVERTERS for t in types)
+        raise InputError(f"cannot read data of type {type(data).__name__}; give one of {known}")
+    labelled = "label" in table and table["label"].notna().all() and len(table)
+    if labels_required and not labelled:
+        raise InputError("these data need a label for every sample")
+    y = label_indices(table, run.classes, _source(data)) if labelled else None
+    return RunInput(table, y, run.featurizer.transform(table, y))
+
+
+def _source(data: Any) -> str:
+    return str(data) if isinstance(data, (str, os.PathLike)) else "data given in Python"
+
+
+def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> pd.DataFrame:
+    return read_for_run(run, path, labels_required=labels_required, **options)
+
+
+def _from_frame(run: TrainedRun, frame: pd.DataFrame, _: bool, options: dict) -> pd.DataFrame:
+    """A sequence table (``sequence_col`` column) or a samples x genes frame (sample ids
+    as index) as the run's sample table; ``label_col`` or ``labels`` give labels."""
+    label_col = options.get("label_col") or run.config.label_col
+    labels = options.get("labels")
+    if labels is None and label_col in frame:
+        labels = frame[label_col].to_numpy()
+    if run.card.input.get("input_kind") != "expression":
+        sequence_col = options.get("sequence_col") or run.config.sequence_col
+        if sequence_col not in frame:
+            raise InputError(f"the DataFrame has no {sequence_col!r} column of sequences")
+        ids = frame["id"].astype(str).tolist() if "id" in frame else None
+        return sequence_table(frame[sequence_col].tolist(), labels, ids)
+    genes = frame.drop(columns=[c for c in (label_col, *RESERVED_COLUMNS) if c in frame])
+    n = len(frame)
+    meta = pd.DataFrame(
+        {
+            "id": frame.index.astype(str).to_numpy(dtype=object),
+            "label": [None] * n if labels is None else [str(v) for v in labels],
+            "split": [None] * n,
+            "source_row": range(1, n + 1),
+        }
+    )
+    return pd.concat([meta, genes.reset_index(drop=True).astype(np.float32)], axis=1)
+
+
+def _from_sequences(run: TrainedRun, seqs: Any, _: bool, options: dict) -> pd.DataFrame:
+    """A list, tuple, array or Series of sequence strings as a sequence table."""
+    if run.card.input.get("input_kind") == "expression":
+        raise InputError("an expression model takes a samples x genes DataFrame, not a list")
+    return sequence_table(list(seqs), options.get("labels"))
+
+
+register_input_converter((list, tuple, np.ndarray, pd.Series), _from_sequences)
+register_input_converter((pd.DataFrame,), _from_frame)
+register_input_converter((str, os.PathLike), _from_file)
 
 
 def read_for_run(
-    run: LoadedRun, path: str | Path, *, split: str | None, labels_required: bool, **columns: Any
+    run: TrainedRun,
+    path: str | Path,
+    *,
+    split: str | None = None,
+    labels_required: bool,
+    **columns: Any,
 ) -> pd.DataFrame:
     """Read ``path`` the way the run's training data was read; ``split`` keeps only the rows
     the run recorded in that split (matched by id)."""
@@ -73,9 +235,12 @@ def read_for_run(
             **overrides,
         }
     )
-    table = READERS[run.card.input["input_kind"]](config, labels_required=labels_required).table
+    kind = input_kind(run.card.input["input_kind"])
+    table = kind.reader(config, labels_required=labels_required).table
     if split is not None:
-        recorded = pd.read_parquet(run.directory / "splits.parquet")
+        if run.directory is None:
+            raise InputError("split needs a saved run directory (it records the splits)")
+        recorded = pd.read_parquet(RunFiles(run.directory).splits)
         keep = set(recorded.loc[recorded["split"] == split, "id"])
         table = table[table["id"].isin(keep)].reset_index(drop=True)
         if table.empty:
@@ -83,20 +248,14 @@ def read_for_run(
     return table
 
 
-def score(run: LoadedRun, table: pd.DataFrame, y: np.ndarray | None) -> np.ndarray:
-    """Class probabilities of the run's model on ``table``."""
-    features = featurizer_from_state(run.card.input).transform(table, y)
-    return predict_any(run.model, features)
-
-
-def label_indices(table: pd.DataFrame, classes: list[str], path: str | Path) -> np.ndarray:
+def label_indices(table: pd.DataFrame, classes: Sequence[str], path: str | Path) -> np.ndarray:
     """Label indices; a label the model never saw is an input error naming the row."""
     index = {c: i for i, c in enumerate(classes)}
     unknown = ~table["label"].isin(index)
     if unknown.any():
         row = table.loc[unknown].iloc[0]
         raise InputError(
-            f"label not among the model's classes {classes}",
+            f"label not among the model's classes {list(classes)}",
             path=path,
             where=f"row {row.get('source_row', '?')}",
             value=row["label"],
@@ -108,18 +267,21 @@ def evaluate_run(
     run_dir: str | Path, data: str | Path, *, split: str | None = None, **columns: Any
 ) -> dict[str, Any]:
     """Metrics (with bootstrap intervals) of a saved run on labelled data."""
-    run = load_run(run_dir)
-    table = read_for_run(run, data, split=split, labels_required=True, **columns)
-    y = label_indices(table, run.card.classes, data)
+    run = TrainedRun.load(run_dir)
+    given = run.inputs(data, labels_required=True, split=split, **columns)
     metrics = split_metrics(
-        y, score(run, table, y), run.card.classes, seed=run.config.seed, with_ci=True
+        given.y,
+        run.classifier.predict_proba(given.features),
+        run.classes,
+        seed=run.config.seed,
+        with_ci=True,
     )
     return {
         "model": run.card.name,
         "data": str(data),
         "split": split,
-        "n": len(y),
-        "classes": run.card.classes,
+        "n": len(given.y),
+        "classes": run.classes,
         "metrics": metrics,
     }
 
@@ -135,10 +297,9 @@ def predict_run(
     """Predict every row of ``data`` and write a CSV (id, true label if known, prediction,
     per-class probabilities) atomically to ``out`` (its folder must exist)."""
     check_output_file(out, "--out")
-    run = load_run(run_dir)
-    table = read_for_run(run, data, split=split, labels_required=False, **columns)
-    labelled = "label" in table and table["label"].notna().all()
-    y = label_indices(table, run.card.classes, data) if labelled else None
-    frame = predictions_frame(table["id"].to_numpy(), y, score(run, table, y), run.card.classes)
+    run = TrainedRun.load(run_dir)
+    given = run.inputs(data, split=split, **columns)
+    proba = run.classifier.predict_proba(given.features)
+    frame = predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
     write_with(out, lambda temp: frame.to_csv(temp, index=False))
     return frame

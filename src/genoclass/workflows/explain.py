@@ -18,7 +18,6 @@ from torch import nn
 
 from genoclass.atomic import write_table_atomic, write_with
 from genoclass.config import Bounds, check_fields, setting
-from genoclass.data.featurize import featurizer_from_state
 from genoclass.errors import InputError
 from genoclass.interpret.attributions import METHODS, attribute, onehot_model
 from genoclass.interpret.biomarkers import (
@@ -40,6 +39,7 @@ from genoclass.interpret.motifs import (
     rejection_reasons,
 )
 from genoclass.interpret.seqlets import extract_seqlets, peak_windows, position_means
+from genoclass.io.run_files import RunFiles
 from genoclass.models import ModelSpec, get_spec
 from genoclass.reporting.explain_report import ExplainPage, motif_tables, write_explain_report
 from genoclass.reporting.logos import (
@@ -51,8 +51,7 @@ from genoclass.reporting.logos import (
 )
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import one_hot
-from genoclass.training.fit import predict_any
-from genoclass.workflows.apply import LoadedRun, label_indices, load_run, read_for_run
+from genoclass.workflows.apply import TrainedRun, label_indices, read_for_run
 from genoclass.workflows.rundir import staged_directory
 
 SEQUENCE_NOTES = [
@@ -118,7 +117,7 @@ def save_npz(path: Path, **arrays: np.ndarray) -> None:
 
 def explain_dir(run_dir: str | Path, out: str | Path | None) -> Path:
     """Where ``explain`` writes: ``out``, by default ``RUN_DIR/explain``."""
-    return Path(out) if out else Path(run_dir) / "explain"
+    return Path(out) if out else RunFiles(run_dir).explain
 
 
 def run_explain(
@@ -131,7 +130,7 @@ def run_explain(
     """Explain the run's model on labelled ``data`` and write the explain directory ``out``
     (default ``RUN_DIR/explain``); returns its path."""
     options = options or ExplainOptions()
-    run = load_run(run_dir)
+    run = TrainedRun.load(run_dir)
     options = replace(options, methods=resolve_methods(get_spec(run.card.name), options.methods))
     kind = run.card.input.get("input_kind")
     if kind not in EXPLAINERS:
@@ -146,14 +145,14 @@ def run_explain(
     with staged_directory(out, overwrite=True) as stage:
         page = EXPLAINERS[kind](run, table, y, targets, options, stage)
         page.summary = {"rows explained": rows_note, **page.summary}
-        write_explain_report(page, stage, run.directory / "report.html")
+        write_explain_report(page, stage, RunFiles(run.directory).report)
     if out.resolve().parent == run.directory.resolve():
         write_run_report(run.directory)
     return out
 
 
 def explained_split(
-    run: LoadedRun, table: pd.DataFrame, split: str, data: str | Path
+    run: TrainedRun, table: pd.DataFrame, split: str, data: str | Path
 ) -> tuple[pd.DataFrame, str]:
     """The rows to explain and a sentence saying which: an asked split (already applied by
     the reader), every row for ``"all"``, and for ``"test-if-present"`` the run's test split
@@ -162,7 +161,7 @@ def explained_split(
     name = Path(data).name
     if split not in ("all", "test-if-present"):
         return table, f"the run's {split} split: {len(table)} rows of {name}"
-    recorded = run.directory / "splits.parquet"
+    recorded = RunFiles(run.directory).splits
     if split == "test-if-present" and recorded.is_file():
         splits = pd.read_parquet(recorded, columns=["id", "split"])
         chosen = table[table["id"].isin(splits.loc[splits["split"] == "test", "id"])]
@@ -217,7 +216,7 @@ def onehot_batch(batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 def explain_sequences(
-    run: LoadedRun,
+    run: TrainedRun,
     table: pd.DataFrame,
     y: np.ndarray,
     targets: list[int],
@@ -225,8 +224,8 @@ def explain_sequences(
     out: Path,
 ) -> ExplainPage:
     """Attributions, class profiles, logos and JASPAR-matched motifs of a sequence model."""
-    features = featurizer_from_state(run.card.input).transform(table, y)
-    correct = correct_rows(predict_any(run.model, features), y)
+    features = run.featurizer.transform(table, y)
+    correct = correct_rows(run.classifier.predict_proba(features), y)
     rows = pick_examples(y, correct, targets, options.max_examples, options.seed)
     if len(rows) == 0:
         raise InputError("no correctly classified sequences of the chosen classes to explain")
@@ -297,7 +296,7 @@ def learn_motifs(
     lengths: np.ndarray,
     target: np.ndarray,
     targets: list[int],
-    run: LoadedRun,
+    run: TrainedRun,
     width: int,
     thresholds: MotifThresholds,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -340,7 +339,7 @@ def learn_motifs(
 
 
 def sequence_page(
-    run: LoadedRun,
+    run: TrainedRun,
     contributions: np.ndarray,
     explained: Explained,
     targets: list[int],
@@ -394,7 +393,7 @@ def sequence_page(
 
 
 def explain_expression(
-    run: LoadedRun,
+    run: TrainedRun,
     table: pd.DataFrame,
     y: np.ndarray,
     targets: list[int],
@@ -402,12 +401,12 @@ def explain_expression(
     out: Path,
 ) -> ExplainPage:
     """Per-class gene importance, biomarker table and bar plots of an expression model."""
-    featurizer = featurizer_from_state(run.card.input)
+    featurizer = run.featurizer
     features = featurizer.transform(table, y)
     genes = list(featurizer.pipeline.genes_out)
     values = table.reindex(columns=genes).to_numpy(dtype=np.float64)
     values = np.where(np.isnan(values), features.x, values)
-    correct = correct_rows(predict_any(run.model, features), y)
+    correct = correct_rows(run.classifier.predict_proba(features), y)
     if isinstance(run.model, nn.Module):
         x = torch.from_numpy(features.x)
         arrays = {m: sample_attributions(run.model, x, y, m) for m in options.methods}
