@@ -17,6 +17,12 @@ from genoclass.config import TrainConfig
 from genoclass.data.expression_features import ExpressionFeaturizer
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.errors import InputError
+from genoclass.interpret.explainers import (
+    Explainer,
+    explain_expression,
+    explain_kmer_counts,
+    explain_sequences,
+)
 from genoclass.models.registry import ModelSpec
 from genoclass.sequence.kmers import KmerFeaturizer
 from genoclass.workflows.inputs import LabelledData, read_expression_inputs, read_sequence_inputs
@@ -29,13 +35,19 @@ class InputKind:
     ``reader(config, labels_required=True)`` reads a run's labelled inputs;
     ``featurizer(spec, config)`` makes the (unfitted) featurizer of a model;
     ``from_state(state)`` rebuilds a fitted featurizer from model.json's ``input`` block;
-    ``explainer`` computes a model's explanations on arrays (``interpret.explainers``).
+    ``explainer`` computes a model's explanations on arrays (``interpret.explainers``);
+    ``explain_split`` is the split ``explain`` uses when none is asked: ``test-if-present``
+    (the run's test rows when the data hold them: hundreds of sequences per class are
+    plenty for motifs) or ``all`` (expression sets have tens of samples per class, and
+    permutation importance and bootstrap stability need every one).
     """
 
     name: str
     reader: Callable[..., LabelledData]
     featurizer: Callable[[ModelSpec, TrainConfig], Featurizer]
     from_state: Callable[[dict[str, Any]], Featurizer]
+    explainer: Explainer
+    explain_split: str
 
 
 INPUT_KINDS: dict[str, InputKind] = {}
@@ -70,6 +82,8 @@ def _sequence_kind(name: str) -> InputKind:
         read_sequence_inputs,
         lambda spec, c: SequenceFeaturizer(name, c.max_len, c.crop, spec.fixed_length),
         SequenceFeaturizer.from_state,
+        explain_sequences,
+        "test-if-present",
     )
 
 
@@ -81,6 +95,8 @@ register_input_kind(
         read_sequence_inputs,
         lambda spec, c: KmerFeaturizer(spec.hparams(c.model_params)["k"]),
         lambda s: KmerFeaturizer(s["k"], s["input_length"]),
+        explain_kmer_counts,
+        "test-if-present",
     )
 )
 register_input_kind(
@@ -89,5 +105,7 @@ register_input_kind(
         read_expression_inputs,
         lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
         ExpressionFeaturizer.from_state,
+        explain_expression,
+        "all",
     )
 )
