@@ -17,6 +17,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import genoclass
 from genoclass.cli import main
+from genoclass.data.loaders import SequenceFeatures
+from genoclass.data.store import SequenceStore
 from genoclass.data.synthetic import demo_sequences
 from genoclass.data.synthetic_expression import planted_marker_expression
 
@@ -69,6 +71,18 @@ def test_loaded_run_evaluates_like_genoclass_evaluate(tiny_demo, tmp_path) -> No
     table = pd.read_csv(data)
     frame_proba = run.predict_proba(table[["id", "sequence"]])
     assert frame_proba == pytest.approx(run.predict_proba(table["sequence"].tolist()))
+
+
+def test_a_packed_store_is_predicted_batch_by_batch_as_its_source_file(tiny_demo, tmp_path):
+    run_dir, data = tiny_demo
+    store = tmp_path / "store"
+    assert main(["data", "pack", str(data), "--out", str(store)]) == 0
+    run = genoclass.load(run_dir)
+    from_store = run.inputs(SequenceStore(store))
+    assert not isinstance(from_store.features, SequenceFeatures)  # read from the store
+    expected = run.predict_proba(str(data))
+    np.testing.assert_allclose(run.predict_proba(SequenceStore(store)), expected, atol=1e-6)
+    assert run.evaluate(str(store))["accuracy"] == run.evaluate(str(data))["accuracy"]
 
 
 def test_a_run_refuses_data_it_cannot_read(tiny_demo) -> None:

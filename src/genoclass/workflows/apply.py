@@ -3,8 +3,9 @@
 ``TrainedRun.load(run_dir)`` reads a run directory written by ``train`` (every file
 checked); ``predict_proba`` / ``predict`` / ``evaluate`` take data in any form that
 ``run_input`` converts: a list or array of sequences, a DataFrame (a sequence table or a
-samples x genes frame), or a file or folder read the way the training data were read.
-A new form of data is one ``register_input_converter`` call.
+samples x genes frame), a packed sequence store (``genoclass data pack``; also given as
+its folder), or a file or folder read the way the training data were read. A new form of
+data is one ``register_input_converter`` call.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import pandas as pd
 
 from genoclass.atomic import check_output_file, write_with
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
-from genoclass.data.featurize import Featurizer
+from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.loaders import FeatureSet
+from genoclass.data.store import SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.expression import RESERVED_COLUMNS
@@ -135,8 +137,8 @@ class RunInput:
     features: FeatureSet
 
 
-#: (run, data, labels_required, options) -> the sample table of ``data`` (id, label, ...)
-Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], pd.DataFrame]
+#: (run, data, labels_required, options) -> the data as the run's model input
+Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], RunInput]
 #: ordered (python types, converter); the first whose types match the data is used
 INPUT_CONVERTERS: list[tuple[tuple[type, ...], Converter]] = []
 
@@ -156,29 +158,59 @@ def run_input(
     file reading options (format, sequence_col, label_col ...)."""
     for types, converter in INPUT_CONVERTERS:
         if isinstance(data, types):
-            table = converter(run, data, labels_required, options)
-            break
-    else:
-        known = ", ".join(t.__name__ for types, _ in INPUT_CONVERTERS for t in types)
-        raise InputError(f"cannot read data of type {type(data).__name__}; give one of {known}")
-    labelled = "label" in table and table["label"].notna().all() and len(table)
+            return converter(run, data, labels_required, options)
+    known = ", ".join(t.__name__ for types, _ in INPUT_CONVERTERS for t in types)
+    raise InputError(f"cannot read data of type {type(data).__name__}; give one of {known}")
+
+
+def table_input(
+    run: TrainedRun, table: pd.DataFrame, labels_required: bool, source: str | Path
+) -> RunInput:
+    """A sample table (sequence or expression) encoded by the run's featurizer."""
+    labelled = bool(len(table)) and "label" in table and bool(table["label"].notna().all())
     if labels_required and not labelled:
-        raise InputError("these data need a label for every sample")
-    y = label_indices(table, run.classes, _source(data)) if labelled else None
+        raise InputError("these data need a label for every sample", path=source)
+    y = label_indices(table, run.classes, source) if labelled else None
     return RunInput(table, y, run.featurizer.transform(table, y))
 
 
-def _source(data: Any) -> str:
-    return str(data) if isinstance(data, (str, os.PathLike)) else "data given in Python"
+def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> RunInput:
+    """A file or folder read the way the training data were read; a packed sequence store
+    (``genoclass data pack``) is read in batches."""
+    if is_store(path) and options.get("split") is None:
+        return _from_store(run, SequenceStore(path), labels_required, options)
+    table = read_for_run(run, path, labels_required=labels_required, **options)
+    return table_input(run, table, labels_required, path)
 
 
-def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> pd.DataFrame:
-    return read_for_run(run, path, labels_required=labels_required, **options)
+def _from_store(
+    run: TrainedRun, store: SequenceStore, labels_required: bool, options: dict
+) -> RunInput:
+    """A packed sequence store: token and one-hot models read its rows batch by batch (no
+    sequence text in memory); other input kinds count the store's sequences."""
+    rows = np.arange(len(store))
+    labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+    if labels_required and not labelled:
+        raise InputError("these data need a label for every sample", path=store.path)
+    y = store.y(run.classes) if labelled else None
+    table = store.table().assign(id=store.ids(rows))
+    featurizer = run.featurizer
+    if not isinstance(featurizer, SequenceFeaturizer):
+        sequences = table.assign(sequence=store.sequences(rows))
+        return RunInput(table, y, featurizer.transform(sequences, y))
+    features = store.features(
+        y=y,
+        input_kind=featurizer.input_kind,
+        max_len=featurizer.input_length,
+        crop=featurizer.crop,
+        fixed_width=featurizer.input_length if featurizer.fixed_length else None,
+    )
+    return RunInput(table, y, features)
 
 
-def _from_frame(run: TrainedRun, frame: pd.DataFrame, _: bool, options: dict) -> pd.DataFrame:
+def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: dict) -> RunInput:
     """A sequence table (``sequence_col`` column) or a samples x genes frame (sample ids
-    as index) as the run's sample table; ``label_col`` or ``labels`` give labels."""
+    as index); ``label_col`` or ``labels`` give labels."""
     label_col = options.get("label_col") or run.config.label_col
     labels = options.get("labels")
     if labels is None and label_col in frame:
@@ -188,7 +220,8 @@ def _from_frame(run: TrainedRun, frame: pd.DataFrame, _: bool, options: dict) ->
         if sequence_col not in frame:
             raise InputError(f"the DataFrame has no {sequence_col!r} column of sequences")
         ids = frame["id"].astype(str).tolist() if "id" in frame else None
-        return sequence_table(frame[sequence_col].tolist(), labels, ids)
+        table = sequence_table(frame[sequence_col].tolist(), labels, ids)
+        return table_input(run, table, required, "DataFrame")
     genes = frame.drop(columns=[c for c in (label_col, *RESERVED_COLUMNS) if c in frame])
     n = len(frame)
     meta = pd.DataFrame(
@@ -199,19 +232,22 @@ def _from_frame(run: TrainedRun, frame: pd.DataFrame, _: bool, options: dict) ->
             "source_row": range(1, n + 1),
         }
     )
-    return pd.concat([meta, genes.reset_index(drop=True).astype(np.float32)], axis=1)
+    table = pd.concat([meta, genes.reset_index(drop=True).astype(np.float32)], axis=1)
+    return table_input(run, table, required, "DataFrame")
 
 
-def _from_sequences(run: TrainedRun, seqs: Any, _: bool, options: dict) -> pd.DataFrame:
-    """A list, tuple, array or Series of sequence strings as a sequence table."""
+def _from_sequences(run: TrainedRun, seqs: Any, required: bool, options: dict) -> RunInput:
+    """A list, tuple, array or Series of sequence strings."""
     if run.card.input.get("input_kind") == "expression":
         raise InputError("an expression model takes a samples x genes DataFrame, not a list")
-    return sequence_table(list(seqs), options.get("labels"))
+    table = sequence_table(list(seqs), options.get("labels"))
+    return table_input(run, table, required, "sequences given in Python")
 
 
 register_input_converter((list, tuple, np.ndarray, pd.Series), _from_sequences)
 register_input_converter((pd.DataFrame,), _from_frame)
 register_input_converter((str, os.PathLike), _from_file)
+register_input_converter((SequenceStore,), _from_store)
 
 
 def read_for_run(
