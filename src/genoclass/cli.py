@@ -334,8 +334,8 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop", choices=["left", "right", "center"])
     p.add_argument(
         "--recipe",
-        choices=["onecycle", "early_stopping"],
-        help="onecycle: AdamW+OneCycleLR+clipping (S0); early_stopping: Adam (S1)",
+        help="training recipe (registry in genoclass.training.recipes): onecycle (default; "
+        "AdamW+OneCycleLR+clipping, S0), early_stopping (Adam, S1)",
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(

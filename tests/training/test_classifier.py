@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from genoclass.cli import main
 from genoclass.data.loaders import encode_sequences
 from genoclass.data.synthetic import demo_sequences
 from genoclass.errors import InputError
@@ -105,3 +106,12 @@ def test_a_new_recipe_is_one_registry_entry(train_set, monkeypatch) -> None:
         register_recipe(get_recipe("sgd_constant"))
     with pytest.raises(InputError, match="unknown --recipe 'nope'.*early_stopping"):
         get_recipe("nope")
+
+
+def test_an_unknown_recipe_is_refused_before_reading_data(tmp_path, capsys) -> None:
+    data = tmp_path / "d.csv"
+    demo_sequences(seed=0, n_per_class=10, length=20).to_csv(data, index=False)
+    argv = ["train", "--data", str(data), "--recipe", "cosine", "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert "unknown --recipe 'cosine'; available: early_stopping, onecycle" in error

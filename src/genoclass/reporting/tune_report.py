@@ -183,7 +183,7 @@ def _best_run_html(run_dir: Path) -> str:
         return text_html("The best configuration was not retrained.", muted=True)
     test = files.read_metrics()["test"]
     keys = ("accuracy", "f1_macro", "mcc", "integrated_f1", "sensitivity", "specificity")
-    link = links_html([("best_run/report.html", "run report of the best configuration")])
+    link = links_html([(f"best_run/{RunFiles.REPORT}", "run report of the best configuration")])
     return join_html([table_html({k: test.get(k) for k in keys}), link])
 
 
