@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from genoclass.api import fit_in_memory
-from genoclass.config import TrainConfig
+from genoclass.config import TrainConfig, default_of
 from genoclass.errors import InputError
 from genoclass.io.sequences import sequence_table
 from genoclass.models import get_spec
@@ -101,7 +101,7 @@ class SequenceClassifier(_GenoclassClassifier):
 
     def __init__(
         self,
-        model: str = "fast_accurate_cnn",
+        model: str = default_of("model"),
         params: dict[str, Any] | None = None,
         *,
         epochs: int | None = None,
