@@ -85,6 +85,18 @@ def test_a_packed_store_is_predicted_batch_by_batch_as_its_source_file(tiny_demo
     assert run.evaluate(str(store))["accuracy"] == run.evaluate(str(data))["accuracy"]
 
 
+def test_a_run_explains_sequences_in_memory(tiny_demo) -> None:
+    run = genoclass.load(tiny_demo[0])
+    table = pd.read_csv(tiny_demo[1]).head(60)
+    seqs, labels = table["sequence"].tolist(), table["label"].tolist()
+    explained = run.explain(seqs, labels=labels, methods=["saliency"], max_examples=5)
+    n = len(explained.ids)
+    assert 0 < n <= 10 and set(explained.target) <= {0, 1}
+    assert explained.attributions["saliency"].shape == (n, 4, 60) == explained.onehot.shape
+    with pytest.raises(genoclass.errors.InputError, match="need a label"):
+        run.explain(seqs)
+
+
 def test_a_run_refuses_data_it_cannot_read(tiny_demo) -> None:
     run = genoclass.load(tiny_demo[0])
     with pytest.raises(genoclass.errors.InputError, match="cannot read data of type int"):

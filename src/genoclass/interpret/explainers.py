@@ -21,7 +21,7 @@ from torch import nn
 from genoclass.config import Bounds, check_fields, setting
 from genoclass.data.featurize import Featurizer
 from genoclass.errors import InputError
-from genoclass.interpret.attributions import attribute, onehot_model
+from genoclass.interpret.attributions import METHODS, attribute, onehot_model
 from genoclass.interpret.biomarkers import (
     classical_importance,
     correct_rows,
@@ -96,6 +96,33 @@ def has_gradients(name: str) -> bool:
     k-mer identities); the others are explained by in-silico mutagenesis only."""
     spec = get_spec(name)
     return spec.family == "neural" and spec.gradients
+
+
+def resolve_methods(name: str, methods: list[str] | None) -> list[str]:
+    """The attribution methods to run on model ``name``: the ones asked for (checked), else
+    integrated gradients, or ISM for models whose input has no gradient."""
+    gradients = has_gradients(name)
+    if methods is None:
+        return ["integrated_gradients" if gradients else "ism"]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
+    if not gradients and set(methods) != {"ism"}:
+        raise InputError(
+            f"{name} looks up k-mer identities, which have no input gradient; "
+            "explain it with --method ism"
+        )
+    return methods
+
+
+def chosen_classes(classes: list[str], wanted: list[str] | None) -> list[int]:
+    """Indices of the classes to explain (all when ``wanted`` is None)."""
+    if wanted is None:
+        return list(range(len(classes)))
+    missing = [c for c in wanted if c not in classes]
+    if missing:
+        raise InputError(f"class(es) {missing} not among the model's classes {classes}")
+    return [classes.index(c) for c in wanted]
 
 
 def pick_examples(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,13 @@ from genoclass.data.loaders import FeatureSet
 from genoclass.data.store import SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
+from genoclass.interpret.explainers import (
+    ExplainOptions,
+    ExpressionExplanation,
+    SequenceExplanation,
+    chosen_classes,
+    resolve_methods,
+)
 from genoclass.io.expression import RESERVED_COLUMNS
 from genoclass.io.run_files import RunFiles
 from genoclass.io.sequences import sequence_table
@@ -100,15 +107,26 @@ class TrainedRun:
         proba = self.classifier.predict_proba(given.features)
         return split_metrics(given.y, proba, self.classes, seed=self.config.seed, with_ci=True)
 
-    def explain(self, data: str | Path, out: str | Path | None = None, **options: Any) -> Path:
-        """Run ``genoclass explain`` on labelled ``data`` (a file; ``options`` as
-        ``workflows.explain.ExplainOptions``); returns the explain directory."""
-        # imported here: the explain job itself is built on this module
-        from genoclass.workflows.explain import ExplainOptions, run_explain
-
-        if self.directory is None:
-            raise InputError("explain needs a saved run directory")
-        return run_explain(self.directory, data, out, ExplainOptions(**options))
+    def explain(
+        self, data: Any, *, labels: Any = None, **options: Any
+    ) -> SequenceExplanation | ExpressionExplanation:
+        """Explain the model on every sample of labelled ``data`` (``labels`` for data
+        given in Python; ``options`` as ``ExplainOptions``: methods, classes,
+        max_examples ...) and return the arrays and tables in memory; ``genoclass explain``
+        writes them with a page."""
+        options = ExplainOptions(**options)
+        methods = resolve_methods(self.card.name, options.methods)
+        given = self.inputs(data, labels_required=True, labels=labels)
+        targets = chosen_classes(self.classes, options.classes)
+        kind = input_kind(self.card.input["input_kind"])
+        return kind.explainer(
+            self.classifier,
+            self.featurizer,
+            given.table,
+            given.y,
+            targets,
+            replace(options, methods=methods),
+        )
 
 
 def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:

@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic, write_with
-from genoclass.errors import InputError
-from genoclass.interpret.attributions import METHODS
 from genoclass.interpret.explainers import (
     ExplainOptions,
     ExpressionExplanation,
     SequenceExplanation,
-    has_gradients,
+    chosen_classes,
+    resolve_methods,
 )
 from genoclass.interpret.seqlets import peak_windows, position_means
 from genoclass.io.run_files import RunFiles
@@ -131,33 +130,6 @@ def explained_split(
             )
     note = "" if split == "all" else " (none of them is in the run's test split)"
     return table, f"all {len(table)} rows of {name}{note}"
-
-
-def resolve_methods(name: str, methods: list[str] | None) -> list[str]:
-    """The attribution methods to run on model ``name``: the ones asked for (checked), else
-    integrated gradients, or ISM for models whose input has no gradient."""
-    gradients = has_gradients(name)
-    if methods is None:
-        return ["integrated_gradients" if gradients else "ism"]
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
-    if not gradients and set(methods) != {"ism"}:
-        raise InputError(
-            f"{name} looks up k-mer identities, which have no input gradient; "
-            "explain it with --method ism"
-        )
-    return methods
-
-
-def chosen_classes(classes: list[str], wanted: list[str] | None) -> list[int]:
-    """Indices of the classes to explain (all when ``wanted`` is None)."""
-    if wanted is None:
-        return list(range(len(classes)))
-    missing = [c for c in wanted if c not in classes]
-    if missing:
-        raise InputError(f"class(es) {missing} not among the model's classes {classes}")
-    return [classes.index(c) for c in wanted]
 
 
 def write_sequence_outputs(
