@@ -196,18 +196,18 @@ def model_card(config: TrainConfig, prep: PreparedData, **facts: Any) -> ModelCa
 
 @dataclass
 class FittedModel:
-    """One fitted configuration: the classifier, what fitting did, and the class
-    probabilities of each scored split with the model time of the test split."""
+    """One fitted configuration: the classifier, what fitting did, the data it was fitted
+    on, and the class probabilities of each scored split with the model time of the test
+    split."""
 
     classifier: Classifier
     report: FitReport
+    prep: PreparedData
     proba: dict[str, np.ndarray] = field(default_factory=dict)
     test_seconds: float = 0.0
-    prep: PreparedData | None = None
 
     def metrics(self, split: str, *, seed: int = 0, with_ci: bool = False) -> dict[str, Any]:
         """Metrics of ``split`` (``ci95`` bootstrap intervals ``with_ci``)."""
-        assert self.prep is not None
         y = self.prep.features[split].y
         return split_metrics(y, self.proba[split], self.prep.classes, seed=seed, with_ci=with_ci)
 
@@ -243,7 +243,7 @@ def fit_one(
         resume=resume,
         identity=identity,
     )
-    fitted = FittedModel(classifier, report, prep=prep)
+    fitted = FittedModel(classifier, report, prep)
     for split in (s for s in splits if s in prep.features):
         start = time.perf_counter()
         fitted.proba[split] = classifier.predict_proba(prep.features[split])
