@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from sklearn.metrics import matthews_corrcoef
 
 from genoclass.cli import main as genoclass_main
-from genoclass.workflows.apply import label_indices, load_run, read_for_run, score
+from genoclass.workflows.apply import TrainedRun
 
 REPO = Path(__file__).resolve().parents[1]
 GUE = REPO.parent / "shared" / "data" / "dna" / "gue"
@@ -37,13 +36,11 @@ SCRATCH = Path("/tmp/genoclass_bench/gated_dilated_cnn_dev")
 def dev_mcc_other_rc(run_dir: Path, dev: Path) -> float | None:
     """Dev MCC of the run's chosen weights with ``rc_average`` switched the other way
     (None for a model without the switch): the same weights with and without averaging."""
-    run = load_run(run_dir)
+    run = TrainedRun.load(run_dir)
     if not hasattr(run.model, "rc_average"):
         return None
     run.model.rc_average = not run.model.rc_average
-    table = read_for_run(run, dev, split=None, labels_required=True)
-    y = label_indices(table, run.card.classes, dev)
-    return round(float(matthews_corrcoef(y, score(run, table, y).argmax(1))), 4)
+    return round(float(run.evaluate(dev)["mcc"]), 4)
 
 
 def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str, object]:

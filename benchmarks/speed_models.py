@@ -34,7 +34,7 @@ from genoclass.data.loaders import SequenceFeatures
 from genoclass.models import get_spec
 from genoclass.models.heads import n_outputs
 from genoclass.sequence.encoding import tokenize
-from genoclass.training.fit import FitSettings, count_parameters, fit_model, predict_proba
+from genoclass.training.fit import FitSettings, fit_model, predict_proba
 
 SOURCES = {
     101: SHARED / "gue" / "tf" / "0" / "train.csv.gz",
@@ -91,7 +91,7 @@ def measure(models: list[str], width: int, args: argparse.Namespace) -> dict[str
     for model in models:
         train = statistics.median(rates[model]["train"])
         out[model] = {
-            "params": count_parameters(build(model, width)),
+            "params": sum(p.numel() for p in build(model, width).parameters() if p.requires_grad),
             "train_seqs_per_s": round(train, 1),
             "infer_seqs_per_s": round(statistics.median(rates[model]["infer"]), 1),
             "train_all": [round(v, 1) for v in rates[model]["train"]],

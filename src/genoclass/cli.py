@@ -57,51 +57,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    """The training configuration from --config and the training flags (flags win)."""
-    from genoclass.config import load_config
+    """The training configuration from --config and the training flags (flags win): every
+    TrainConfig setting whose flag is its own name (``--batch-size`` -> ``batch_size``)
+    is taken from the parsed flags; an unset or switched-off flag leaves it alone."""
+    import dataclasses
+
+    from genoclass.config import TrainConfig, load_config
 
     overrides = {
-        k: getattr(args, k)
-        for k in (
-            "data",
-            "test",
-            "val",
-            "labels",
-            "model",
-            "epochs",
-            "batch_size",
-            "lr",
-            "seed",
-            "split_seed",
-            "max_len",
-            "crop",
-            "window",
-            "window_stride",
-            "orientation",
-            "missing",
-            "preprocess",
-            "recipe",
-            "patience",
-            "label_smoothing",
-            "test_size",
-            "val_size",
-            "dedup",
-            "similarity",
-            "kmer",
-            "group_col",
-            "split_by",
-            "out",
-        )
+        f.name: getattr(args, f.name, None)
+        for f in dataclasses.fields(TrainConfig)
+        if f.metadata.get("flag") == "" and getattr(args, f.name, None) is not False
     }
     overrides.update(_columns(args))
     if args.command == "train":  # cross-validation folds and seeds (compare's --seeds differ)
-        overrides.update(cv=args.cv, cv_seeds=args.seeds)
-        transfer = ("init", "transfer", "trunk_lr_scale", "unfreeze_after")
-        overrides.update({k: getattr(args, k) for k in transfer})
-    if args.class_weights:
-        overrides["class_weights"] = True
-    if args.ignore_splits:
-        overrides["ignore_splits"] = True
+        overrides.update(cv_seeds=args.seeds)
     if args.param:
         overrides["model_params"] = dict(_parse_param(p) for p in args.param)
     if args.augment:
@@ -110,7 +80,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from genoclass.workflows.train import run_training
+    from genoclass.workflows.train import train
 
     config = _train_config(args)
     if config.cv:
@@ -120,7 +90,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print((out / "cv_summary.csv").read_text())
         print(f"cross-validation: {out / 'cv.json'}")
         return 0
-    _print_result(run_training(config, resume=args.resume, overwrite=args.overwrite))
+    result = train(config, resume=args.resume, overwrite=args.overwrite)
+    _print_result(result.directory, result.metrics)
     return 0
 
 
@@ -187,13 +158,17 @@ def _parse_param(text: str) -> tuple[str, object]:
     return name, yaml.safe_load(value)
 
 
-def _print_result(run: Path) -> None:
-    metrics = json.loads((run / "metrics.json").read_text())["test"]
+def _print_result(run: Path, metrics: dict | None = None) -> None:
+    """The test metrics of a run (read from the run directory unless given) and its paths."""
+    from genoclass.io.run_files import RunFiles
+
+    files = RunFiles(run)
+    test = (metrics or files.read_metrics())["test"]
     print(
-        f"test accuracy {metrics['accuracy']:.4f}  macro F1 {metrics['f1_macro']:.4f}  "
-        f"MCC {metrics['mcc']:.4f}"
+        f"test accuracy {test['accuracy']:.4f}  macro F1 {test['f1_macro']:.4f}  "
+        f"MCC {test['mcc']:.4f}"
     )
-    print(f"run directory: {run}\nreport: {run / 'report.html'}")
+    print(f"run directory: {run}\nreport: {files.report}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -379,8 +354,8 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop", choices=["left", "right", "center"])
     p.add_argument(
         "--recipe",
-        choices=["onecycle", "early_stopping"],
-        help="onecycle: AdamW+OneCycleLR+clipping (S0); early_stopping: Adam (S1)",
+        help="training recipe (registry in genoclass.training.recipes): onecycle (default; "
+        "AdamW+OneCycleLR+clipping, S0), early_stopping (Adam, S1)",
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(

@@ -142,10 +142,20 @@ def _convert(kind: str, value: Any) -> Any:
     return _BAD
 
 
-def setting(default: Any, bounds: Bounds, *, flag: str | None = "") -> Any:
-    """A dataclass field with its ``Bounds``; ``flag`` is its command-line spelling (empty:
-    ``--name-with-dashes``; None: set only in a YAML file)."""
-    metadata = {"bounds": bounds, "flag": flag}
+#: what a setting decides: which rows and how they are read (data), how they are split
+#: (split), the model and its input (model), the training loop (fit), where results go (output)
+GROUPS = ("data", "split", "model", "fit", "output")
+
+
+def setting(
+    default: Any, bounds: Bounds, group: str | None = None, *, flag: str | None = ""
+) -> Any:
+    """A dataclass field with its ``Bounds`` and, for a run setting, its ``group`` (one of
+    ``GROUPS``); ``flag`` is its command-line spelling (empty: ``--name-with-dashes``; None:
+    set only in a YAML file)."""
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"unknown settings group {group!r}")
+    metadata = {"bounds": bounds, "flag": flag, "group": group}
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -169,7 +179,6 @@ def check_fields(obj: Any) -> None:
 
 SEED = Bounds("int", 0, 2**32 - 1)
 SIZE = Bounds("int", 1, 10**9, optional=True)
-RECIPES = ("onecycle", "early_stopping")
 TRANSFER_MODES = ("finetune", "features")
 
 
@@ -177,54 +186,58 @@ TRANSFER_MODES = ("finetune", "features")
 class TrainConfig:
     """Every setting of a training run; the resolved copy is written to config.yaml."""
 
-    data: str = setting("", Bounds("str"))
-    test: str | None = setting(None, Bounds("str", optional=True))
-    val: str | None = setting(None, Bounds("str", optional=True))
-    labels: str | None = setting(None, Bounds("str", optional=True))
-    format: str = setting("auto", Bounds("str"))
-    sequence_col: str = setting("sequence", Bounds("str"))
-    label_col: str = setting("label", Bounds("str"))
-    model: str = setting("fast_accurate_cnn", Bounds("str"))
-    model_params: dict[str, Any] = setting({}, Bounds("mapping"), flag="--param")
-    epochs: int = setting(10, Bounds("int", 1, 100_000))
-    batch_size: int = setting(64, Bounds("int", 1, 1_000_000))
-    lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True))
-    weight_decay: float = setting(1e-2, Bounds("float", 0, 10), flag=None)
-    recipe: str = setting("onecycle", Bounds("str", choices=RECIPES))
-    patience: int = setting(3, Bounds("int", 0, 100_000))
-    grad_clip: float = setting(1.0, Bounds("float", 0, 1e6), flag=None)
-    label_smoothing: float = setting(0.0, Bounds("float", 0, 1, open_high=True))
-    class_weights: bool = setting(False, Bounds("bool"))
-    seed: int = setting(42, SEED)
-    split_seed: int | None = setting(None, dataclasses.replace(SEED, optional=True))
-    ignore_splits: bool = setting(False, Bounds("bool"))
-    max_len: int | None = setting(None, SIZE)
-    crop: str = setting("right", Bounds("str", choices=("left", "right", "center")))
-    test_size: float = setting(0.2, Bounds("float", 0, 1, open_high=True))
-    val_size: float = setting(0.1, Bounds("float", 0, 1, open_high=True))
-    dedup: str = setting("none", Bounds("str", choices=("none", "exact", "rc", "similar")))
-    similarity: float = setting(0.8, Bounds("float", 0, 1, open_low=True))
-    kmer: int = setting(9, Bounds("int", 3, 16))
-    group_col: str | None = setting(None, Bounds("str", optional=True))
-    split_by: str | None = setting(None, Bounds("str", choices=("chromosome",), optional=True))
-    augment: dict[str, float] = setting({}, Bounds("mapping"))
-    window: int | None = setting(None, SIZE)
-    window_stride: int | None = setting(None, SIZE)
-    #: transfer learning (training.transfer): start from an earlier run's model files
-    init: str | None = setting(None, Bounds("str", optional=True))
-    transfer: str | None = setting(None, Bounds("str", choices=TRANSFER_MODES, optional=True))
-    trunk_lr_scale: float | None = setting(
-        None, Bounds("float", 0, 10, open_low=True, optional=True)
+    data: str = setting("", Bounds("str"), "data")
+    test: str | None = setting(None, Bounds("str", optional=True), "data")
+    val: str | None = setting(None, Bounds("str", optional=True), "data")
+    labels: str | None = setting(None, Bounds("str", optional=True), "data")
+    format: str = setting("auto", Bounds("str"), "data")
+    sequence_col: str = setting("sequence", Bounds("str"), "data")
+    label_col: str = setting("label", Bounds("str"), "data")
+    model: str = setting("fast_accurate_cnn", Bounds("str"), "model")
+    model_params: dict[str, Any] = setting({}, Bounds("mapping"), "model", flag="--param")
+    epochs: int = setting(10, Bounds("int", 1, 100_000), "fit")
+    batch_size: int = setting(64, Bounds("int", 1, 1_000_000), "fit")
+    lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True), "fit")
+    weight_decay: float = setting(1e-2, Bounds("float", 0, 10), "fit", flag=None)
+    recipe: str = setting("onecycle", Bounds("str"), "fit")
+    patience: int = setting(3, Bounds("int", 0, 100_000), "fit")
+    grad_clip: float = setting(1.0, Bounds("float", 0, 1e6), "fit", flag=None)
+    label_smoothing: float = setting(0.0, Bounds("float", 0, 1, open_high=True), "fit")
+    class_weights: bool = setting(False, Bounds("bool"), "fit")
+    seed: int = setting(42, SEED, "split")
+    split_seed: int | None = setting(None, dataclasses.replace(SEED, optional=True), "split")
+    ignore_splits: bool = setting(False, Bounds("bool"), "split")
+    max_len: int | None = setting(None, SIZE, "model")
+    crop: str = setting("right", Bounds("str", choices=("left", "right", "center")), "model")
+    test_size: float = setting(0.2, Bounds("float", 0, 1, open_high=True), "split")
+    val_size: float = setting(0.1, Bounds("float", 0, 1, open_high=True), "split")
+    dedup: str = setting("none", Bounds("str", choices=("none", "exact", "rc", "similar")), "split")
+    similarity: float = setting(0.8, Bounds("float", 0, 1, open_low=True), "split")
+    kmer: int = setting(9, Bounds("int", 3, 16), "split")
+    group_col: str | None = setting(None, Bounds("str", optional=True), "split")
+    split_by: str | None = setting(
+        None, Bounds("str", choices=("chromosome",), optional=True), "split"
     )
-    unfreeze_after: int | None = setting(None, Bounds("int", 1, 100_000, optional=True))
-    orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")))
-    missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")))
-    preprocess: str = setting("log2cpm", Bounds("str"))
-    cv: int = setting(0, Bounds("int", 2, 1000, off=0))
-    cv_seeds: int = setting(1, Bounds("int", 1, 1000), flag="--seeds")
-    out: str = setting("", Bounds("str"))
+    augment: dict[str, float] = setting({}, Bounds("mapping"), "model")
+    window: int | None = setting(None, SIZE, "model")
+    window_stride: int | None = setting(None, SIZE, "model")
+    #: transfer learning (training.transfer): start from an earlier run's model files
+    init: str | None = setting(None, Bounds("str", optional=True), "model")
+    transfer: str | None = setting(
+        None, Bounds("str", choices=TRANSFER_MODES, optional=True), "model"
+    )
+    trunk_lr_scale: float | None = setting(
+        None, Bounds("float", 0, 10, open_low=True, optional=True), "fit"
+    )
+    unfreeze_after: int | None = setting(None, Bounds("int", 1, 100_000, optional=True), "fit")
+    orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")), "model")
+    missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")), "model")
+    preprocess: str = setting("log2cpm", Bounds("str"), "model")
+    cv: int = setting(0, Bounds("int", 2, 1000, off=0), "split")
+    cv_seeds: int = setting(1, Bounds("int", 1, 1000), "split", flag="--seeds")
+    out: str = setting("", Bounds("str"), "output")
     #: estimated activation memory of one training batch (GB) above which training refuses
-    batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), flag=None)
+    batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), "fit", flag=None)
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -232,6 +245,19 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (for YAML)."""
         return dataclasses.asdict(self)
+
+
+def default_of(name: str) -> Any:
+    """The default value of the TrainConfig setting ``name`` (defined once, on its field)."""
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == name:
+            return f.default_factory() if f.default is dataclasses.MISSING else f.default
+    raise KeyError(name)
+
+
+def settings_in(*groups: str) -> tuple[str, ...]:
+    """Names of the TrainConfig settings in ``groups`` (see ``GROUPS``), in field order."""
+    return tuple(f.name for f in dataclasses.fields(TrainConfig) if f.metadata["group"] in groups)
 
 
 def config_from_mapping(values: dict[str, Any], path: str | Path | None = None) -> TrainConfig:

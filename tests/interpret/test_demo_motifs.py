@@ -12,7 +12,7 @@ import pandas as pd
 
 from genoclass.data.synthetic import DEMO_CONSENSUS, consensus_pwm
 from genoclass.interpret.motifs import MotifThresholds, aligned_pearson
-from genoclass.workflows.apply import LoadedRun
+from genoclass.workflows.apply import TrainedRun
 from genoclass.workflows.explain import explained_split
 
 NO_MATCH = "none below the E-value cut-off"
@@ -75,7 +75,7 @@ def test_explained_rows_fall_back_to_all_rows_without_the_test_split(tmp_path: P
     pd.DataFrame({"id": ["a", "b", "c"], "split": ["train", "test", "test"]}).to_parquet(
         tmp_path / "splits.parquet"
     )
-    run = LoadedRun(tmp_path, model=None, card=None, config=None)
+    run = TrainedRun(classifier=None, config=None, directory=tmp_path)
     table = pd.DataFrame({"id": ["a", "b", "c", "d"]})
     rows, note = explained_split(run, table, "test-if-present", "x/data.csv")
     assert rows["id"].tolist() == ["b", "c"]

@@ -99,3 +99,24 @@ def test_kmer_model_is_explained_by_ism_and_finds_the_planted_motif(tmp_path: Pa
     assert set(np.load(run / "explain" / "attributions.npz")) >= {"ism"}
     motifs_found = pd.read_csv(run / "explain" / "motifs.csv")
     assert DEMO_CONSENSUS in motifs_found["consensus"].str.upper().tolist()
+
+
+@pytest.mark.parametrize("model", ["kmer_nb", "kmer_lr"])
+def test_classical_kmer_models_are_explained_by_recounting_mutants(model, tmp_path) -> None:
+    """ISM through re-counted mutants puts the contribution on the planted sites."""
+    motifs = {"background": None, "motif": consensus_pwm(DEMO_CONSENSUS)}
+    data = planted_motif_sequences(150, 50, motifs, seed=2)
+    data.to_csv(tmp_path / "data.csv", index=False)
+    config = TrainConfig(
+        data=str(tmp_path / "data.csv"), model=model, seed=0, out=str(tmp_path / "run")
+    )
+    run = run_training(config, progress=False)
+    base = ["explain", "--model", str(run), "--data", str(tmp_path / "data.csv")]
+    assert main([*base, "--max-examples", "40", "--class", "motif", "--split", "all"]) == 0
+    arrays = np.load(run / "explain" / "attributions.npz")
+    contributions = (arrays["ism"] * arrays["onehot"]).sum(1)
+    starts = data.set_index("id").loc[arrays["id"], "motif_start"].to_numpy()
+    inside = np.zeros(contributions.shape, dtype=bool)
+    for row, start in enumerate(starts):
+        inside[row, start : start + len(DEMO_CONSENSUS)] = True
+    assert contributions[inside].mean() > 5 * abs(contributions[~inside].mean())

@@ -4,8 +4,8 @@ import pytest
 
 from genoclass.config import TrainConfig
 from genoclass.models import get_spec
+from genoclass.workflows.fitting import prepare
 from genoclass.workflows.inputs import read_sequence_inputs
-from genoclass.workflows.train import prepare
 
 pytestmark = pytest.mark.realdata
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genoclass.data.featurize import ArrayFeatures
+from genoclass.data.loaders import ArrayFeatures
 from genoclass.errors import InputError
 from genoclass.expression.pipeline import DEFAULT_PIPELINE, ExpressionPipeline
 from genoclass.io.expression import RESERVED_COLUMNS

@@ -6,16 +6,13 @@ A featurizer is fitted on training rows only; its state goes into model.json so 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-import torch
 
 from genoclass.data.loaders import FeatureSet, encode_sequences
-from genoclass.sequence.kmers import KmerFeaturizer
 
 
 class Featurizer(Protocol):
@@ -28,25 +25,6 @@ class Featurizer(Protocol):
     def transform(self, table: pd.DataFrame, y: np.ndarray | None) -> FeatureSet: ...
 
     def state(self) -> dict[str, Any]: ...
-
-
-@dataclass
-class ArrayFeatures:
-    """A dense numeric matrix (samples x features) with optional labels."""
-
-    x: np.ndarray
-    y: np.ndarray | None
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def batch(self, rows: Any) -> dict[str, torch.Tensor]:
-        """Model-ready batch of the given rows."""
-        rows = np.asarray(rows)
-        out = {"x": torch.from_numpy(np.ascontiguousarray(self.x[rows], dtype=np.float32))}
-        if self.y is not None:
-            out["y"] = torch.from_numpy(self.y[rows])
-        return out
 
 
 @dataclass
@@ -90,24 +68,8 @@ class SequenceFeaturizer:
             "padding": "right, zeros",
         }
 
-
-#: featurizer name -> constructor from its saved state
-FEATURIZERS: dict[str, Callable[[dict[str, Any]], Featurizer]] = {
-    "sequence": lambda s: SequenceFeaturizer(
-        s["input_kind"], s["max_len"], s["crop"], s["fixed_length"], s["input_length"]
-    ),
-    "kmer": lambda s: KmerFeaturizer(s["k"], s["input_length"]),
-    "expression": lambda s: _expression_featurizer(s),
-}
-
-
-def _expression_featurizer(state: dict[str, Any]) -> Featurizer:
-    # imported here: the expression featurizer itself builds on this module
-    from genoclass.data.expression_features import ExpressionFeaturizer
-
-    return ExpressionFeaturizer.from_state(state)
-
-
-def featurizer_from_state(state: dict[str, Any]) -> Featurizer:
-    """Rebuild a fitted featurizer from the state saved in model.json."""
-    return FEATURIZERS[state["featurizer"]](state)
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SequenceFeaturizer:
+        """The fitted featurizer saved by ``state()``."""
+        keys = ("input_kind", "max_len", "crop", "fixed_length", "input_length")
+        return cls(*(state[k] for k in keys))

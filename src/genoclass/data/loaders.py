@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -80,6 +80,25 @@ class SequenceFeatures:
             augment=self.augment,
             rng=self._rng,
         )
+
+
+@dataclass
+class ArrayFeatures:
+    """A dense numeric matrix (samples x features) with optional labels."""
+
+    x: np.ndarray
+    y: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def batch(self, rows: Any) -> dict[str, torch.Tensor]:
+        """Model-ready batch of the given rows."""
+        rows = np.asarray(rows)
+        out = {"x": torch.from_numpy(np.ascontiguousarray(self.x[rows], dtype=np.float32))}
+        if self.y is not None:
+            out["y"] = torch.from_numpy(self.y[rows])
+        return out
 
 
 def model_batch(

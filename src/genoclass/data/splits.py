@@ -17,7 +17,7 @@ from genoclass.errors import InputError
 SPLITS = ("train", "val", "test")
 
 
-def _holdout(
+def holdout(
     labels: np.ndarray, size: float, seed: int, groups: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices (keep, held) of a stratified hold-out of fraction ``size``."""
@@ -66,12 +66,12 @@ def assign_splits(
     if free.any() and not (split == "test").any():
         rows = np.flatnonzero(free)
         sub_groups = None if groups is None else groups[rows]
-        _, held = _holdout(labels[rows], test_size, seed, sub_groups)
+        _, held = holdout(labels[rows], test_size, seed, sub_groups)
         split.iloc[rows[held]] = "test"
     train_rows = np.flatnonzero(split.isna().to_numpy() | (split == "train").to_numpy())
     if val_size > 0 and not (split == "val").any():
         sub_groups = None if groups is None else groups[train_rows]
-        _, held = _holdout(labels[train_rows], val_size, seed, sub_groups)
+        _, held = holdout(labels[train_rows], val_size, seed, sub_groups)
         split.iloc[train_rows[held]] = "val"
     split = split.fillna("train")
     return split

@@ -187,3 +187,23 @@ def biomarker_table(
                 }
             )
     return pd.DataFrame(records, columns=BIOMARKER_COLUMNS)
+
+
+def rank_biomarkers(
+    per_sample: np.ndarray,
+    values: np.ndarray,
+    y: np.ndarray,
+    correct: np.ndarray,
+    classes: list[str],
+    genes: list[str],
+    *,
+    top: int = 20,
+) -> pd.DataFrame:
+    """The biomarker table of per-sample gene scores ``per_sample`` (samples, genes; larger
+    = more evidence for the sample's class): class means over the ``correct`` samples, the
+    ``top`` genes per class with their expression facts (``values``, samples x genes) and
+    bootstrap stability."""
+    n = len(classes)
+    scores = class_means(per_sample, y, n, correct)
+    stability = top_k_frequency(bootstrap_scores(per_sample, y, correct, n), top)
+    return biomarker_table(scores, values, y, classes, genes, top=top, stability=stability)

@@ -23,6 +23,7 @@ import torch
 from sklearn.cluster import AgglomerativeClustering
 
 from genoclass.alphabet import BASES
+from genoclass.interpret.seqlets import extract_seqlets
 
 
 @dataclass
@@ -343,3 +344,69 @@ def match_motifs(
             )
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=MATCH_COLUMNS)
+
+
+#: what ``discover_motifs`` records of each candidate motif
+CANDIDATE_COLUMNS = [
+    "class",
+    "cluster",
+    "n_seqlets",
+    "n_sequences",
+    "n_explained",
+    "width",
+    "consensus",
+    "information_bits",
+    "mean_contribution",
+    "pwm",
+    "cwm",
+]
+
+
+def discover_motifs(
+    onehot: np.ndarray,
+    contributions: np.ndarray,
+    lengths: np.ndarray,
+    target: np.ndarray,
+    targets: list[int],
+    classes: list[str],
+    width: int,
+    thresholds: MotifThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Motifs per explained class from one-hot sequences ``(n, 4, L)``, their per-base
+    contributions (same shape), lengths and class indices ``target``: seqlets of width
+    ``width``, clustered into motifs; those that pass ``thresholds`` with their statistics
+    and JASPAR matches (the PWM and CWM ride along in object columns for plots), and the
+    rejected candidates with the reason."""
+    records = []
+    for c in targets:
+        chosen = target == c
+        scores = contributions[chosen].sum(1)
+        seqlets = extract_seqlets(scores, lengths[chosen], width=width)
+        found = build_motifs(
+            onehot[chosen], contributions[chosen], seqlets, min_seqlets=thresholds.min_seqlets
+        )
+        for k, motif in enumerate(found):
+            records.append(
+                {
+                    "class": classes[c],
+                    "cluster": k + 1,
+                    "n_seqlets": motif.n_seqlets,
+                    "n_sequences": int(seqlets.loc[motif.members, "example"].nunique()),
+                    "n_explained": int(chosen.sum()),
+                    "width": motif.pwm.shape[1],
+                    "consensus": motif.consensus,
+                    "information_bits": round(float(information_content(motif.pwm).sum()), 3),
+                    "mean_contribution": float(motif.cwm.sum()),
+                    "pwm": motif.pwm,
+                    "cwm": motif.cwm,
+                }
+            )
+    candidates = pd.DataFrame(records, columns=CANDIDATE_COLUMNS)
+    candidates["rejected_because"] = rejection_reasons(candidates, thresholds)
+    reported = candidates["rejected_because"] == ""
+    motifs = candidates[reported].drop(columns=["rejected_because"]).reset_index(drop=True)
+    rank = motifs.groupby("class", sort=False).cumcount() + 1
+    motifs.insert(1, "motif", motifs["class"] + "_" + rank.astype(str))
+    rejected = candidates[~reported].drop(columns=["pwm", "cwm"]).reset_index(drop=True)
+    matches = match_motifs(list(motifs["pwm"]), jaspar_motifs(), max_evalue=thresholds.max_evalue)
+    return pd.concat([motifs, matches], axis=1), rejected

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from genoclass.alphabet import CleanReport, clean_sequences
@@ -19,7 +20,7 @@ from genoclass.errors import InputError, InputWarning
 from genoclass.io.detect import canonical_format, check_source, detect_format
 from genoclass.io.fasta import read_fasta
 from genoclass.io.layouts import fasta_files, read_fasta_files, read_gb, read_gue
-from genoclass.io.records import COLUMNS, GROUP_COLUMN, RawRecords, ReadOptions
+from genoclass.io.records import COLUMNS, GROUP_COLUMN, RawRecords, ReadOptions, make_records
 from genoclass.io.tables import read_table
 
 
@@ -152,3 +153,33 @@ def _clean(part: RawRecords) -> tuple[list[str], CleanReport]:
             raise
         number = int(err.where.rsplit(" ", 1)[-1])
         raise InputError(err.reason, path=part.files[number - 1], value=err.value) from None
+
+
+def sequence_table(
+    sequences: Sequence[str],
+    labels: Sequence[object] | None = None,
+    ids: Sequence[str] | None = None,
+    *,
+    source: str = "sequences given in Python",
+) -> pd.DataFrame:
+    """The sequence table (``COLUMNS``) of in-memory sequences, cleaned like a file's
+    (items are numbered from 1 in errors); ids default to ``seq1``, ``seq2`` ..."""
+    n = len(sequences)
+    if n == 0:
+        raise InputError("no sequences given", path=source)
+    bad = next((i for i, s in enumerate(sequences) if not isinstance(s, str)), None)
+    if bad is not None:
+        raise InputError(
+            f"a sequence must be text, got {type(sequences[bad]).__name__}",
+            path=source,
+            where=f"item {bad + 1}",
+        )
+    records = make_records(
+        source,
+        "item",
+        ids=[str(i) for i in ids] if ids is not None else [f"seq{i}" for i in range(1, n + 1)],
+        sequences=list(sequences),
+        labels=[None] * n if labels is None else [None if v is None else str(v) for v in labels],
+        numbers=np.arange(1, n + 1),
+    )
+    return _assemble([records], source, "python").table

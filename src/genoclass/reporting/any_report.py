@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from genoclass.errors import InputError
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.compare_report import write_compare_report
 from genoclass.reporting.cv_report import write_cv_report
 from genoclass.reporting.run_report import write_run_report
@@ -14,7 +15,7 @@ from genoclass.reporting.run_report import write_run_report
 REPORT_WRITERS: tuple[tuple[str, Callable[[Path], Path]], ...] = (
     ("comparison.json", write_compare_report),
     ("cv.json", write_cv_report),
-    ("metrics.json", write_run_report),
+    (RunFiles.METRICS, write_run_report),
 )
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from genoclass.atomic import write_text_atomic, write_with
 from genoclass.errors import InputError
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.html import (
     Section,
     final_name,
@@ -104,7 +105,7 @@ def _tests_html(result: dict) -> str:
 
 def _run_links(result: dict) -> str:
     links = [
-        (f"runs/{r['model']}/seed{r['seed']}/report.html", f"{r['model']} seed {r['seed']}")
+        (f"runs/{r['model']}/seed{r['seed']}/{RunFiles.REPORT}", f"{r['model']} seed {r['seed']}")
         for r in result["runs"]
     ]
     return links_html(links, "Run reports:")

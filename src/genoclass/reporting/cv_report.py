@@ -12,6 +12,7 @@ import pandas as pd
 
 from genoclass.atomic import write_text_atomic
 from genoclass.errors import InputError
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.html import (
     Section,
     final_name,
@@ -88,11 +89,10 @@ def _rocs_html(cv_dir: Path, folds: pd.DataFrame) -> str:
     curves, missing, classes = [], [], None
     for row in folds.itertuples():
         run_dir = _fold_dir(cv_dir, row.run)
-        metrics_path = run_dir / "metrics.json"
-        if not metrics_path.is_file():
+        if not RunFiles(run_dir).finished():
             missing.append(f"seed {row.seed} fold {row.fold}")
             continue
-        classes = [str(c) for c in json.loads(metrics_path.read_text())["classes"]]
+        classes = [str(c) for c in RunFiles(run_dir).read_metrics()["classes"]]
         found = labelled_predictions(run_dir, classes)
         if isinstance(found, str):
             missing.append(f"seed {row.seed} fold {row.fold}")
@@ -117,7 +117,7 @@ def _per_class_html(cv: dict) -> str:
 def _folds_html(cv_dir: Path, folds: pd.DataFrame) -> str:
     links = []
     for row in folds.itertuples():
-        report = _fold_dir(cv_dir, row.run) / "report.html"
+        report = RunFiles(_fold_dir(cv_dir, row.run)).report
         href = os.path.relpath(report, cv_dir)
         links.append((Path(href).as_posix(), f"seed {row.seed} fold {row.fold}"))
     table = table_html(folds.drop(columns=["run"], errors="ignore"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,8 @@ import pandas as pd
 import yaml
 
 from genoclass.atomic import write_text_atomic
-from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.html import (
     Section,
     final_name,
@@ -45,8 +44,9 @@ def write_run_report(run_dir: Path) -> Path:
     write it atomically (temporary file in the same folder, then rename) and return its
     path. Models trained in one step (classical ones) get no training-curves section."""
     run_dir = Path(run_dir)
-    metrics = _read_metrics(run_dir / "metrics.json")
-    config = _read_config(run_dir / "config.yaml")
+    files = RunFiles(run_dir)
+    metrics = files.read_metrics()
+    config = _read_config(files.config)
     classes = [str(c) for c in metrics.get("classes", [])]
     sections = [
         Section("Summary", _summary_html(metrics, config)),
@@ -67,28 +67,18 @@ def write_run_report(run_dir: Path) -> Path:
     task = metrics.get("task", "unknown task")
     subtitle = f"{task} · {len(classes)} classes · {final_name(run_dir)}"
     page = render_page(f"genoclass run report: {model}", sections, subtitle=subtitle)
-    return write_text_atomic(run_dir / "report.html", page)
+    return write_text_atomic(files.report, page)
 
 
 def trained_in_epochs(metrics: dict, run_dir: Path) -> bool:
     """Whether the run trained a neural model epoch by epoch (classical models fit in one
     step and record no epochs)."""
-    return metrics.get("epochs_run") is not None or (run_dir / "history.csv").is_file()
+    return metrics.get("epochs_run") is not None or RunFiles(run_dir).history.is_file()
 
 
 def _explain_links_html(run_dir: Path, pages: list[Path]) -> str:
     links = [(p.relative_to(run_dir).as_posix(), f"{p.parent.name}/explain.html") for p in pages]
     return links_html(links, "Written by genoclass explain:")
-
-
-def _read_metrics(path: Path) -> dict:
-    if not path.is_file():
-        raise InputError("not a run directory: metrics.json is missing", path=path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        where = f"line {err.lineno}"
-        raise InputError(f"invalid JSON ({err.msg})", path=path, where=where) from err
 
 
 def _read_config(path: Path) -> dict | None:
@@ -167,7 +157,7 @@ def _per_class_html(test: dict) -> str:
 
 
 def _history_html(run_dir: Path, metrics: dict) -> str:
-    path = run_dir / "history.csv"
+    path = RunFiles(run_dir).history
     if not path.is_file():
         return text_html("No history.csv in this run directory.", muted=True)
     history = pd.read_csv(path)
@@ -185,7 +175,7 @@ def _history_html(run_dir: Path, metrics: dict) -> str:
 def labelled_predictions(run_dir: Path, classes: list[str]) -> tuple[np.ndarray, np.ndarray] | str:
     """``(y_true, proba)`` of a run's labelled test predictions (predictions.parquet), or a
     sentence saying why there are none."""
-    path = Path(run_dir) / "predictions.parquet"
+    path = RunFiles(run_dir).predictions
     if not path.is_file():
         return "No predictions.parquet in this run directory."
     predictions = pd.read_parquet(path)

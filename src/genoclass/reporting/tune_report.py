@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from genoclass.atomic import write_text_atomic
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.html import (
     Section,
     final_name,
@@ -177,12 +178,12 @@ def _steps_html(best: dict) -> str:
 
 
 def _best_run_html(run_dir: Path) -> str:
-    path = run_dir / "metrics.json"
-    if not path.is_file():
+    files = RunFiles(run_dir)
+    if not files.finished():
         return text_html("The best configuration was not retrained.", muted=True)
-    test = json.loads(path.read_text())["test"]
+    test = files.read_metrics()["test"]
     keys = ("accuracy", "f1_macro", "mcc", "integrated_f1", "sensitivity", "specificity")
-    link = links_html([("best_run/report.html", "run report of the best configuration")])
+    link = links_html([(f"best_run/{RunFiles.REPORT}", "run report of the best configuration")])
     return join_html([table_html({k: test.get(k) for k in keys}), link])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import logging
 import math
@@ -16,7 +17,7 @@ import lightning as L
 import numpy as np
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import Callback, EarlyStopping
+from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from genoclass.data.loaders import FeatureSet, make_loader
@@ -27,8 +28,9 @@ from genoclass.training.checkpoint import (
     reseed_torch,
     resume_checkpoint,
 )
-from genoclass.training.module import ClassifierModule, OptimSettings
+from genoclass.training.module import ClassifierModule
 from genoclass.training.progress import EpochLines, progress_callback
+from genoclass.training.recipes import FitSettings, get_recipe
 from genoclass.training.transfer import Transfer
 
 # Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
@@ -36,22 +38,6 @@ logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
 logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_accuracy", "val_f1_macro", "lr"]
-
-
-@dataclass
-class FitSettings:
-    """What the training loop needs beyond the model and data."""
-
-    epochs: int = 10
-    batch_size: int = 64
-    recipe: str = "onecycle"
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    patience: int = 3
-    grad_clip: float = 1.0
-    label_smoothing: float = 0.0
-    seed: int = 42
-    progress: bool = True
 
 
 @dataclass
@@ -125,17 +111,17 @@ def fit_model(
     (``training.checkpoint``). A ``transfer`` (model started from an earlier run) gives
     the trunk its learning-rate factor and freezes it as its mode says.
     """
+    recipe = get_recipe(settings.recipe)
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
-    scale = 1.0 if transfer is None else transfer.trunk_lr_scale
-    optim = OptimSettings(settings.recipe, settings.lr, settings.weight_decay, steps, scale)
-    module = ClassifierModule(model, n_classes, optim, class_weights, settings.label_smoothing)
+    if transfer is not None:
+        settings = dataclasses.replace(settings, trunk_lr_scale=transfer.trunk_lr_scale)
+    module = ClassifierModule(model, n_classes, settings, steps, class_weights)
     tracker = _HistoryAndBest()
     callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
     progress = progress_callback() if settings.progress else None
     if progress is not None:
         callbacks.append(progress)
-    if settings.recipe == "early_stopping" and val is not None:
-        callbacks.append(EarlyStopping("val_loss", patience=settings.patience, mode="min"))
+    callbacks.extend(recipe.callbacks(settings, val is not None))
     resume_from = None
     if checkpoint_dir is not None:
         resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
@@ -155,7 +141,7 @@ def fit_model(
         epochs=settings.epochs,
         callbacks=callbacks,
         bar=progress,
-        grad_clip=settings.grad_clip if settings.recipe == "onecycle" else None,
+        grad_clip=settings.grad_clip if recipe.clips_gradients else None,
         resume_from=resume_from,
     )
     if tracker.best_state is not None:
@@ -215,18 +201,3 @@ def predict_proba(model: nn.Module, features: FeatureSet, batch_size: int = 256)
         for b in make_loader(features, batch_size, shuffle=False)
     ]
     return np.concatenate(out) if out else np.zeros((0, 0))
-
-
-def predict_any(model: Any, features: FeatureSet) -> np.ndarray:
-    """(n, C) probabilities from a neural model or a classical one (which reads ``features.x``)."""
-    if isinstance(model, nn.Module):
-        return predict_proba(model, features)
-    return model.predict_proba(features.x)
-
-
-def count_parameters(model: Any) -> int:
-    """Trainable parameters of a neural model, or stored numbers of a classical one."""
-    if isinstance(model, nn.Module):
-        return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
-    arrays, _ = model.get_state()
-    return int(sum(np.asarray(a).size for a in arrays.values()))

@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import lightning as L
 import numpy as np
 import torch
 from torch import nn
 
 from genoclass.models.heads import logits_to_proba, loss_function
+from genoclass.training.recipes import FitSettings, get_recipe
 from genoclass.training.transfer import parameter_groups
 
 
-@dataclass
-class OptimSettings:
-    """Optimiser recipe: S0's AdamW + OneCycleLR or S1's Adam with early stopping; the
-    trunk of a transferred model learns at ``lr * trunk_lr_scale``."""
-
-    recipe: str = "onecycle"
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    total_steps: int = 1
-    trunk_lr_scale: float = 1.0
-
-
 class ClassifierModule(L.LightningModule):
-    """Wraps any registered neural model: loss, optimiser, schedule and metric logging."""
+    """Wraps any registered neural model: loss, the recipe's optimiser and schedule over
+    ``total_steps`` optimiser steps (trunk and head in their own parameter groups when
+    ``settings.trunk_lr_scale`` != 1), and metric logging."""
 
     def __init__(
         self,
         model: nn.Module,
         n_classes: int,
-        optim: OptimSettings,
+        settings: FitSettings,
+        total_steps: int,
         class_weights: np.ndarray | None = None,
-        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
         self.model = model
         self.n_classes = n_classes
-        self.optim = optim
-        self.loss = loss_function(n_classes, class_weights, label_smoothing)
+        self.settings = settings
+        self.total_steps = total_steps
+        self.loss = loss_function(n_classes, class_weights, settings.label_smoothing)
         self._val_proba: list[torch.Tensor] = []
         self._val_y: list[torch.Tensor] = []
 
@@ -69,16 +59,8 @@ class ClassifierModule(L.LightningModule):
         self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes))
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
-        groups = parameter_groups(self.model, self.optim.lr, self.optim.trunk_lr_scale)
-        if self.optim.recipe == "onecycle":
-            opt = torch.optim.AdamW(groups, lr=self.optim.lr, weight_decay=self.optim.weight_decay)
-            sched = torch.optim.lr_scheduler.OneCycleLR(
-                opt,
-                max_lr=[g["lr"] for g in groups],
-                total_steps=max(self.optim.total_steps, 1),
-            )
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
-        return torch.optim.Adam(groups, lr=self.optim.lr)
+        groups = parameter_groups(self.model, self.settings.lr, self.settings.trunk_lr_scale)
+        return get_recipe(self.settings.recipe).optimizer(groups, self.settings, self.total_steps)
 
 
 def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:

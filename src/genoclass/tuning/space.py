@@ -8,8 +8,9 @@ params:                    # in order: ordered-grid varies them one at a time in
   dense_units: [32, 64, 128, 256]
   lr: {low: 1.0e-4, high: 1.0e-2, log: true}   # a range: tpe only
 ```
-A name that is a model hyperparameter goes to the model; one that is a training setting
-(``lr``, ``batch_size``, ``epochs``, ``weight_decay``) goes to the training loop.
+A name that is a model hyperparameter goes to the model; one that is a training-loop
+setting (``TrainConfig``'s "fit" group: ``lr``, ``batch_size``, ``epochs``, ``recipe``...)
+goes to the training loop.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genoclass.config import TrainConfig, read_yaml_mapping
+from genoclass.config import TrainConfig, read_yaml_mapping, settings_in
 from genoclass.errors import InputError
 from genoclass.models.registry import ModelSpec
 
 #: training settings a search space may vary besides the model's hyperparameters
-TRAINING_KEYS = ("lr", "batch_size", "epochs", "weight_decay")
+TRAINING_KEYS = settings_in("fit")
 
 
 @dataclass

@@ -1,8 +1,18 @@
-"""The ``evaluate`` and ``predict`` jobs: apply a saved run's model to new data."""
+"""A trained run as a Python object, and the ``evaluate`` and ``predict`` jobs built on it.
+
+``TrainedRun.load(run_dir)`` reads a run directory written by ``train`` (every file
+checked); ``predict_proba`` / ``predict`` / ``evaluate`` take data in any form that
+``run_input`` converts: a list or array of sequences, a DataFrame (a sequence table or a
+samples x genes frame), a packed sequence store (``genoclass data pack``; also given as
+its folder), or a file or folder read the way the training data were read. A new form of
+data is one ``register_input_converter`` call.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,40 +21,117 @@ import pandas as pd
 
 from genoclass.atomic import check_output_file, write_with
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
-from genoclass.data.featurize import featurizer_from_state
+from genoclass.data.featurize import Featurizer, SequenceFeaturizer
+from genoclass.data.loaders import FeatureSet
+from genoclass.data.store import SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
-from genoclass.models.serialize import ModelCard, load_model
-from genoclass.training.fit import predict_any
-from genoclass.workflows.inputs import READERS
-from genoclass.workflows.train import split_metrics
+from genoclass.interpret.explainers import (
+    ExplainOptions,
+    ExpressionExplanation,
+    SequenceExplanation,
+    chosen_classes,
+    resolve_methods,
+)
+from genoclass.io.expression import RESERVED_COLUMNS
+from genoclass.io.run_files import RunFiles
+from genoclass.io.sequences import sequence_table
+from genoclass.models.serialize import META, ModelCard
+from genoclass.training.classifier import Classifier, load_classifier
+from genoclass.workflows.fitting import split_metrics
+from genoclass.workflows.kinds import featurizer_from_state, input_kind
 
 
 @dataclass
-class LoadedRun:
-    """A trained model with its card and the config it was trained with."""
+class TrainedRun:
+    """A trained classifier with the settings it was trained with and, when it was saved,
+    its run directory and metrics."""
 
-    directory: Path
-    model: Any
-    card: ModelCard
+    classifier: Classifier
     config: TrainConfig
+    directory: Path | None = None
+    metrics: dict[str, Any] | None = None
+    _featurizer: Featurizer | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> TrainedRun:
+        """The run saved in ``run_dir``; everything in it is checked (config.yaml's
+        settings, model.json and the weights, the input encoding)."""
+        files = RunFiles(run_dir)
+        if not files.config.is_file():
+            raise InputError("not a genoclass run directory (no config.yaml)", path=files.root)
+        config = config_from_mapping(read_yaml_mapping(files.config, "run config"), files.config)
+        classifier = load_classifier(files.model)
+        featurizer = _checked_featurizer(classifier.card, files.model / META)
+        metrics = files.read_metrics() if files.finished() else None
+        return cls(classifier, config, files.root, metrics, featurizer)
+
+    @property
+    def card(self) -> ModelCard:
+        """The model card (name, hyperparameters, classes, input encoding, provenance)."""
+        return self.classifier.card
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names, in the order of ``predict_proba``'s columns."""
+        return self.card.classes
+
+    @property
+    def model(self) -> Any:
+        """The underlying model (a torch module or a classical model)."""
+        return self.classifier.model
+
+    @property
+    def featurizer(self) -> Featurizer:
+        """The fitted featurizer that encodes new data as training data were encoded."""
+        if self._featurizer is None:
+            self._featurizer = featurizer_from_state(self.card.input)
+        return self._featurizer
+
+    def inputs(self, data: Any, *, labels_required: bool = False, **options: Any) -> RunInput:
+        """``data`` converted for this run (see ``run_input``)."""
+        return run_input(self, data, labels_required=labels_required, **options)
+
+    def predict_proba(self, data: Any, **options: Any) -> np.ndarray:
+        """(n, C) class probabilities of every sample of ``data``, columns in ``classes``
+        order."""
+        return self.classifier.predict_proba(self.inputs(data, **options).features)
+
+    def predict(self, data: Any, **options: Any) -> np.ndarray:
+        """The most probable class name of every sample of ``data``."""
+        return np.asarray(self.classes, dtype=object)[self.predict_proba(data, **options).argmax(1)]
+
+    def evaluate(self, data: Any, **options: Any) -> dict[str, Any]:
+        """Metrics (with bootstrap 95 % intervals) on labelled ``data``."""
+        given = self.inputs(data, labels_required=True, **options)
+        proba = self.classifier.predict_proba(given.features)
+        return split_metrics(given.y, proba, self.classes, seed=self.config.seed, with_ci=True)
+
+    def explain(
+        self, data: Any, *, labels: Any = None, **options: Any
+    ) -> SequenceExplanation | ExpressionExplanation:
+        """Explain the model on every sample of labelled ``data`` (``labels`` for data
+        given in Python; ``options`` as ``ExplainOptions``: methods, classes,
+        max_examples ...) and return the arrays and tables in memory; ``genoclass explain``
+        writes them with a page."""
+        options = ExplainOptions(**options)
+        methods = resolve_methods(self.card.name, options.methods)
+        given = self.inputs(data, labels_required=True, labels=labels)
+        targets = chosen_classes(self.classes, options.classes)
+        kind = input_kind(self.card.input["input_kind"])
+        return kind.explainer(
+            self.classifier,
+            self.featurizer,
+            given.table,
+            given.y,
+            targets,
+            replace(options, methods=methods),
+        )
 
 
-def load_run(run_dir: str | Path) -> LoadedRun:
-    """Load the model and config of a run directory written by ``train``; everything in it
-    is checked (config.yaml's settings, model.json and the weights, the input encoding)."""
-    run_dir = Path(run_dir)
-    config_path = run_dir / "config.yaml"
-    if not config_path.is_file():
-        raise InputError("not a genoclass run directory (no config.yaml)", path=run_dir)
-    config = config_from_mapping(read_yaml_mapping(config_path, "run config"), config_path)
-    model, card = load_model(run_dir / "model")
-    _check_input_state(card, run_dir / "model" / "model.json")
-    return LoadedRun(run_dir, model, card, config)
-
-
-def _check_input_state(card: ModelCard, path: Path) -> None:
-    """The input encoding saved in model.json rebuilds and matches the model's input length."""
+def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:
+    """The input encoding saved in model.json, rebuilt and checked against the model's
+    input length."""
     try:
         featurizer = featurizer_from_state(card.input)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -55,10 +142,139 @@ def _check_input_state(card: ModelCard, path: Path) -> None:
             f"{card.input_length}",
             path=path,
         )
+    return featurizer
+
+
+@dataclass
+class RunInput:
+    """Data ready for a run's model: the sample table, its label indices (None when
+    unlabelled) and the encoded features."""
+
+    table: pd.DataFrame
+    y: np.ndarray | None
+    features: FeatureSet
+
+
+#: (run, data, labels_required, options) -> the data as the run's model input
+Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], RunInput]
+#: ordered (python types, converter); the first whose types match the data is used
+INPUT_CONVERTERS: list[tuple[tuple[type, ...], Converter]] = []
+
+
+def register_input_converter(types: tuple[type, ...], converter: Converter) -> None:
+    """Accept data of ``types`` wherever a run takes data (checked before earlier entries)."""
+    INPUT_CONVERTERS.insert(0, (types, converter))
+
+
+def run_input(
+    run: TrainedRun, data: Any, *, labels_required: bool = False, **options: Any
+) -> RunInput:
+    """``data`` in any registered form (``INPUT_CONVERTERS``) as the run's model input.
+    ``labels_required`` makes unlabelled samples an error; with labels, a class the model
+    never saw is an error naming the row. Options: ``split`` keeps the rows the run
+    recorded in that split (files), ``labels`` gives the labels of in-memory data, and
+    file reading options (format, sequence_col, label_col ...)."""
+    for types, converter in INPUT_CONVERTERS:
+        if isinstance(data, types):
+            return converter(run, data, labels_required, options)
+    known = ", ".join(t.__name__ for types, _ in INPUT_CONVERTERS for t in types)
+    raise InputError(f"cannot read data of type {type(data).__name__}; give one of {known}")
+
+
+def table_input(
+    run: TrainedRun, table: pd.DataFrame, labels_required: bool, source: str | Path
+) -> RunInput:
+    """A sample table (sequence or expression) encoded by the run's featurizer."""
+    labelled = bool(len(table)) and "label" in table and bool(table["label"].notna().all())
+    if labels_required and not labelled:
+        raise InputError("these data need a label for every sample", path=source)
+    y = label_indices(table, run.classes, source) if labelled else None
+    return RunInput(table, y, run.featurizer.transform(table, y))
+
+
+def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> RunInput:
+    """A file or folder read the way the training data were read; a packed sequence store
+    (``genoclass data pack``) is read in batches."""
+    if is_store(path) and options.get("split") is None:
+        return _from_store(run, SequenceStore(path), labels_required, options)
+    table = read_for_run(run, path, labels_required=labels_required, **options)
+    return table_input(run, table, labels_required, path)
+
+
+def _from_store(
+    run: TrainedRun, store: SequenceStore, labels_required: bool, options: dict
+) -> RunInput:
+    """A packed sequence store: token and one-hot models read its rows batch by batch (no
+    sequence text in memory); other input kinds count the store's sequences."""
+    rows = np.arange(len(store))
+    labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+    if labels_required and not labelled:
+        raise InputError("these data need a label for every sample", path=store.path)
+    y = store.y(run.classes) if labelled else None
+    table = store.table().assign(id=store.ids(rows))
+    featurizer = run.featurizer
+    if not isinstance(featurizer, SequenceFeaturizer):
+        sequences = table.assign(sequence=store.sequences(rows))
+        return RunInput(table, y, featurizer.transform(sequences, y))
+    features = store.features(
+        y=y,
+        input_kind=featurizer.input_kind,
+        max_len=featurizer.input_length,
+        crop=featurizer.crop,
+        fixed_width=featurizer.input_length if featurizer.fixed_length else None,
+    )
+    return RunInput(table, y, features)
+
+
+def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: dict) -> RunInput:
+    """A sequence table (``sequence_col`` column) or a samples x genes frame (sample ids
+    as index); ``label_col`` or ``labels`` give labels."""
+    label_col = options.get("label_col") or run.config.label_col
+    labels = options.get("labels")
+    if labels is None and label_col in frame:
+        labels = frame[label_col].to_numpy()
+    if run.card.input.get("input_kind") != "expression":
+        sequence_col = options.get("sequence_col") or run.config.sequence_col
+        if sequence_col not in frame:
+            raise InputError(f"the DataFrame has no {sequence_col!r} column of sequences")
+        ids = frame["id"].astype(str).tolist() if "id" in frame else None
+        table = sequence_table(frame[sequence_col].tolist(), labels, ids)
+        return table_input(run, table, required, "DataFrame")
+    genes = frame.drop(columns=[c for c in (label_col, *RESERVED_COLUMNS) if c in frame])
+    n = len(frame)
+    meta = pd.DataFrame(
+        {
+            "id": frame.index.astype(str).to_numpy(dtype=object),
+            "label": [None] * n if labels is None else [str(v) for v in labels],
+            "split": [None] * n,
+            "source_row": range(1, n + 1),
+        }
+    )
+    table = pd.concat([meta, genes.reset_index(drop=True).astype(np.float32)], axis=1)
+    return table_input(run, table, required, "DataFrame")
+
+
+def _from_sequences(run: TrainedRun, seqs: Any, required: bool, options: dict) -> RunInput:
+    """A list, tuple, array or Series of sequence strings."""
+    if run.card.input.get("input_kind") == "expression":
+        raise InputError("an expression model takes a samples x genes DataFrame, not a list")
+    table = sequence_table(list(seqs), options.get("labels"))
+    return table_input(run, table, required, "sequences given in Python")
+
+
+register_input_converter((list, tuple, np.ndarray, pd.Series), _from_sequences)
+register_input_converter((pd.DataFrame,), _from_frame)
+register_input_converter((str, os.PathLike), _from_file)
+register_input_converter((SequenceStore,), _from_store)
 
 
 def read_for_run(
-    run: LoadedRun, path: str | Path, *, split: str | None, labels_required: bool, **columns: Any
+    run: TrainedRun,
+    path: str | Path,
+    *,
+    split: str | None = None,
+    labels_required: bool,
+    **columns: Any,
 ) -> pd.DataFrame:
     """Read ``path`` the way the run's training data was read; ``split`` keeps only the rows
     the run recorded in that split (matched by id)."""
@@ -73,9 +289,12 @@ def read_for_run(
             **overrides,
         }
     )
-    table = READERS[run.card.input["input_kind"]](config, labels_required=labels_required).table
+    kind = input_kind(run.card.input["input_kind"])
+    table = kind.reader(config, labels_required=labels_required).table
     if split is not None:
-        recorded = pd.read_parquet(run.directory / "splits.parquet")
+        if run.directory is None:
+            raise InputError("split needs a saved run directory (it records the splits)")
+        recorded = pd.read_parquet(RunFiles(run.directory).splits)
         keep = set(recorded.loc[recorded["split"] == split, "id"])
         table = table[table["id"].isin(keep)].reset_index(drop=True)
         if table.empty:
@@ -83,20 +302,14 @@ def read_for_run(
     return table
 
 
-def score(run: LoadedRun, table: pd.DataFrame, y: np.ndarray | None) -> np.ndarray:
-    """Class probabilities of the run's model on ``table``."""
-    features = featurizer_from_state(run.card.input).transform(table, y)
-    return predict_any(run.model, features)
-
-
-def label_indices(table: pd.DataFrame, classes: list[str], path: str | Path) -> np.ndarray:
+def label_indices(table: pd.DataFrame, classes: Sequence[str], path: str | Path) -> np.ndarray:
     """Label indices; a label the model never saw is an input error naming the row."""
     index = {c: i for i, c in enumerate(classes)}
     unknown = ~table["label"].isin(index)
     if unknown.any():
         row = table.loc[unknown].iloc[0]
         raise InputError(
-            f"label not among the model's classes {classes}",
+            f"label not among the model's classes {list(classes)}",
             path=path,
             where=f"row {row.get('source_row', '?')}",
             value=row["label"],
@@ -108,18 +321,21 @@ def evaluate_run(
     run_dir: str | Path, data: str | Path, *, split: str | None = None, **columns: Any
 ) -> dict[str, Any]:
     """Metrics (with bootstrap intervals) of a saved run on labelled data."""
-    run = load_run(run_dir)
-    table = read_for_run(run, data, split=split, labels_required=True, **columns)
-    y = label_indices(table, run.card.classes, data)
+    run = TrainedRun.load(run_dir)
+    given = run.inputs(data, labels_required=True, split=split, **columns)
     metrics = split_metrics(
-        y, score(run, table, y), run.card.classes, seed=run.config.seed, with_ci=True
+        given.y,
+        run.classifier.predict_proba(given.features),
+        run.classes,
+        seed=run.config.seed,
+        with_ci=True,
     )
     return {
         "model": run.card.name,
         "data": str(data),
         "split": split,
-        "n": len(y),
-        "classes": run.card.classes,
+        "n": len(given.y),
+        "classes": run.classes,
         "metrics": metrics,
     }
 
@@ -135,10 +351,9 @@ def predict_run(
     """Predict every row of ``data`` and write a CSV (id, true label if known, prediction,
     per-class probabilities) atomically to ``out`` (its folder must exist)."""
     check_output_file(out, "--out")
-    run = load_run(run_dir)
-    table = read_for_run(run, data, split=split, labels_required=False, **columns)
-    labelled = "label" in table and table["label"].notna().all()
-    y = label_indices(table, run.card.classes, data) if labelled else None
-    frame = predictions_frame(table["id"].to_numpy(), y, score(run, table, y), run.card.classes)
+    run = TrainedRun.load(run_dir)
+    given = run.inputs(data, split=split, **columns)
+    proba = run.classifier.predict_proba(given.features)
+    frame = predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
     write_with(out, lambda temp: frame.to_csv(temp, index=False))
     return frame

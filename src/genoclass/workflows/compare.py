@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
-from genoclass.config import TrainConfig, check_settings, read_yaml_mapping
+from genoclass.config import TrainConfig, check_settings, read_yaml_mapping, settings_in
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
 from genoclass.evaluation.stats import paired_test, summarize_runs
+from genoclass.io.run_files import RunFiles
 from genoclass.models import get_spec
 from genoclass.reporting.compare_report import write_compare_report
 from genoclass.workflows.apply import evaluate_run
@@ -43,11 +44,7 @@ TEST_CHOICE = (
 
 
 #: settings a variant may not change: they decide the rows and split every model shares
-SHARED_SETTINGS = (
-    "data", "test", "val", "labels", "format", "sequence_col", "label_col", "seed",
-    "split_seed", "ignore_splits", "test_size", "val_size", "dedup", "similarity",
-    "kmer", "group_col", "split_by", "cv", "cv_seeds", "out",
-)  # fmt: skip
+SHARED_SETTINGS = settings_in("data", "split", "output")
 
 
 def load_variants(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -125,7 +122,7 @@ def run_compare(
         for j, seed in enumerate(seed_list, 1):
             run_dir = run_dir_of(out, name, seed)
             step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
-            if (run_dir / "metrics.json").exists():
+            if RunFiles(run_dir).finished():
                 print(f"{step}: finished earlier, skipped", flush=True)
             else:
                 print(f"{step}: training", flush=True)
@@ -170,7 +167,7 @@ def collect_runs(out: Path, models: list[str], seeds: list[int], cross: list[str
     rows = []
     for name in models:
         for seed in seeds:
-            metrics = json.loads((run_dir_of(out, name, seed) / "metrics.json").read_text())
+            metrics = RunFiles(run_dir_of(out, name, seed)).read_metrics()
             row: dict[str, Any] = {"model": name, "seed": seed}
             row.update({m: metrics["test"].get(m) for m in METRICS})
             row.update({f: metrics.get(f) for f in FACTS})
@@ -213,7 +210,7 @@ def _splits_identical(out: Path, models: list[str], seeds: list[int]) -> bool:
     for seed in seeds:
         digests = {
             hashlib.sha256(
-                pd.read_parquet(run_dir_of(out, name, seed) / "splits.parquet")
+                pd.read_parquet(RunFiles(run_dir_of(out, name, seed)).splits)
                 .to_csv(index=False)
                 .encode()
             ).hexdigest()

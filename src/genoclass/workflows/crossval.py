@@ -24,10 +24,13 @@ from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.cv_report import write_cv_report
-from genoclass.workflows.inputs import READERS, LabelledData, check_run
+from genoclass.workflows.fitting import split_groups
+from genoclass.workflows.inputs import LabelledData, check_run
+from genoclass.workflows.kinds import input_kind
 from genoclass.workflows.rundir import write_json
-from genoclass.workflows.train import run_training, split_groups
+from genoclass.workflows.train import run_training
 
 #: test metrics kept per fold and summarised as mean ± sd
 CV_METRICS = (
@@ -74,7 +77,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     if (out / "cv.json").exists() and not overwrite:
         raise InputError("cross-validation directory is complete; pass --overwrite", path=out)
     spec, _ = check_run(config)
-    data = READERS[spec.input_kind](config)
+    data = input_kind(spec.input_kind).reader(config)
     table = data.table.reset_index(drop=True)
     seeds = [config.seed + i for i in range(max(config.cv_seeds, 1))]
     rows = []
@@ -83,7 +86,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
         folds = fold_assignments(table["label"].to_numpy(), config.cv, seed, groups)
         for fold in range(config.cv):
             run_dir = out / "folds" / f"s{seed}_f{fold + 1}"
-            if not (run_dir / "metrics.json").exists():
+            if not RunFiles(run_dir).finished():
                 fold_table = table.assign(split=np.where(folds == fold, "test", None))
                 fold_config = dataclasses.replace(
                     config, cv=0, seed=seed, split_seed=seed, out=str(run_dir)
@@ -123,7 +126,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
 
 
 def _fold_row(run_dir: Path, seed: int, fold: int) -> dict[str, Any]:
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = RunFiles(run_dir).read_metrics()
     test = metrics["test"]
     row: dict[str, Any] = {"seed": seed, "fold": fold, "n_test": metrics["n_test"]}
     row.update({m: test.get(m) for m in CV_METRICS})

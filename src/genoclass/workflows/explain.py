@@ -8,39 +8,22 @@ self-contained ``explain.html``; the run's report links to it when it lies in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from genoclass.atomic import write_table_atomic, write_with
-from genoclass.config import Bounds, check_fields, setting
-from genoclass.data.featurize import featurizer_from_state
-from genoclass.errors import InputError
-from genoclass.interpret.attributions import METHODS, attribute, onehot_model
-from genoclass.interpret.biomarkers import (
-    biomarker_table,
-    bootstrap_scores,
-    class_means,
-    classical_importance,
-    correct_rows,
-    impurity_importance,
-    sample_attributions,
-    top_k_frequency,
+from genoclass.interpret.explainers import (
+    ExplainOptions,
+    ExpressionExplanation,
+    SequenceExplanation,
+    chosen_classes,
+    resolve_methods,
 )
-from genoclass.interpret.motifs import (
-    MotifThresholds,
-    build_motifs,
-    information_content,
-    jaspar_motifs,
-    match_motifs,
-    rejection_reasons,
-)
-from genoclass.interpret.seqlets import extract_seqlets, peak_windows, position_means
-from genoclass.models import ModelSpec, get_spec
+from genoclass.interpret.seqlets import peak_windows, position_means
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.explain_report import ExplainPage, motif_tables, write_explain_report
 from genoclass.reporting.logos import (
     plot_cwm_logo,
@@ -50,10 +33,11 @@ from genoclass.reporting.logos import (
     plot_pwm_logo,
 )
 from genoclass.reporting.run_report import write_run_report
-from genoclass.sequence.encoding import one_hot
-from genoclass.training.fit import predict_any
-from genoclass.workflows.apply import LoadedRun, label_indices, load_run, read_for_run
+from genoclass.workflows.apply import TrainedRun, label_indices, read_for_run
+from genoclass.workflows.kinds import input_kind
 from genoclass.workflows.rundir import staged_directory
+
+__all__ = ["ExplainOptions", "explain_dir", "run_explain"]
 
 SEQUENCE_NOTES = [
     "Attributions explain each sequence for its own (true, correctly predicted) class: "
@@ -80,32 +64,6 @@ EXPRESSION_NOTES = [
 ]
 
 
-#: rows explained when --split is not given: sequence models on the run's test split (when
-#: the data holds it; hundreds of sequences per class are plenty for motifs), expression
-#: models on every labelled sample (permutation importance and bootstrap stability need
-#: them: expression sets have tens of samples per class)
-DEFAULT_SPLIT = {"tokens": "test-if-present", "onehot": "test-if-present", "expression": "all"}
-
-
-@dataclass
-class ExplainOptions:
-    """Choices of ``genoclass explain``: methods, classes and how many samples to use."""
-
-    methods: list[str] | None = None  # None: integrated gradients, or ISM where no gradient
-    classes: list[str] | None = None
-    split: str | None = None  # train, val, test or all; None: DEFAULT_SPLIT of the model kind
-    # sequences per class (expression models use every sample)
-    max_examples: int = setting(200, Bounds("int", 1, 10**7))
-    top_genes: int = setting(20, Bounds("int", 1, 10**6))
-    n_logos: int = 3
-    seqlet_width: int = 10
-    seed: int = 0
-    motif_thresholds: MotifThresholds = field(default_factory=MotifThresholds)
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-
-
 def save_npz(path: Path, **arrays: np.ndarray) -> None:
     """Write arrays to a compressed ``.npz`` file atomically."""
 
@@ -118,7 +76,7 @@ def save_npz(path: Path, **arrays: np.ndarray) -> None:
 
 def explain_dir(run_dir: str | Path, out: str | Path | None) -> Path:
     """Where ``explain`` writes: ``out``, by default ``RUN_DIR/explain``."""
-    return Path(out) if out else Path(run_dir) / "explain"
+    return Path(out) if out else RunFiles(run_dir).explain
 
 
 def run_explain(
@@ -131,12 +89,10 @@ def run_explain(
     """Explain the run's model on labelled ``data`` and write the explain directory ``out``
     (default ``RUN_DIR/explain``); returns its path."""
     options = options or ExplainOptions()
-    run = load_run(run_dir)
-    options = replace(options, methods=resolve_methods(get_spec(run.card.name), options.methods))
-    kind = run.card.input.get("input_kind")
-    if kind not in EXPLAINERS:
-        raise InputError(f"explain supports sequence and expression models, not {kind!r} input")
-    split = options.split or DEFAULT_SPLIT[kind]
+    run = TrainedRun.load(run_dir)
+    options = replace(options, methods=resolve_methods(run.card.name, options.methods))
+    kind = input_kind(run.card.input["input_kind"])
+    split = options.split or kind.explain_split
     asked = None if split in ("all", "test-if-present") else split
     table = read_for_run(run, data, split=asked, labels_required=True, **columns)
     table, rows_note = explained_split(run, table, split, data)
@@ -144,16 +100,17 @@ def run_explain(
     targets = chosen_classes(run.card.classes, options.classes)
     out = explain_dir(run.directory, out)
     with staged_directory(out, overwrite=True) as stage:
-        page = EXPLAINERS[kind](run, table, y, targets, options, stage)
+        explanation = kind.explainer(run.classifier, run.featurizer, table, y, targets, options)
+        page = OUTPUTS[type(explanation)](run, explanation, targets, options, stage)
         page.summary = {"rows explained": rows_note, **page.summary}
-        write_explain_report(page, stage, run.directory / "report.html")
+        write_explain_report(page, stage, RunFiles(run.directory).report)
     if out.resolve().parent == run.directory.resolve():
         write_run_report(run.directory)
     return out
 
 
 def explained_split(
-    run: LoadedRun, table: pd.DataFrame, split: str, data: str | Path
+    run: TrainedRun, table: pd.DataFrame, split: str, data: str | Path
 ) -> tuple[pd.DataFrame, str]:
     """The rows to explain and a sentence saying which: an asked split (already applied by
     the reader), every row for ``"all"``, and for ``"test-if-present"`` the run's test split
@@ -162,7 +119,7 @@ def explained_split(
     name = Path(data).name
     if split not in ("all", "test-if-present"):
         return table, f"the run's {split} split: {len(table)} rows of {name}"
-    recorded = run.directory / "splits.parquet"
+    recorded = RunFiles(run.directory).splits
     if split == "test-if-present" and recorded.is_file():
         splits = pd.read_parquet(recorded, columns=["id", "split"])
         chosen = table[table["id"].isin(splits.loc[splits["split"] == "test", "id"])]
@@ -175,84 +132,24 @@ def explained_split(
     return table, f"all {len(table)} rows of {name}{note}"
 
 
-def resolve_methods(spec: ModelSpec, methods: list[str] | None) -> list[str]:
-    """The attribution methods to run: the ones asked for (checked), else integrated
-    gradients, or ISM for models whose input has no gradient."""
-    if methods is None:
-        return ["integrated_gradients" if spec.gradients else "ism"]
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise InputError(f"unknown attribution method(s) {unknown}; use {sorted(METHODS)}")
-    if not spec.gradients and set(methods) != {"ism"}:
-        raise InputError(
-            f"{spec.name} looks up k-mer identities, which have no input gradient; "
-            "explain it with --method ism"
-        )
-    return methods
-
-
-def chosen_classes(classes: list[str], wanted: list[str] | None) -> list[int]:
-    """Indices of the classes to explain (all when ``wanted`` is None)."""
-    if wanted is None:
-        return list(range(len(classes)))
-    missing = [c for c in wanted if c not in classes]
-    if missing:
-        raise InputError(f"class(es) {missing} not among the model's classes {classes}")
-    return [classes.index(c) for c in wanted]
-
-
-def pick_examples(
-    y: np.ndarray, correct: np.ndarray, targets: list[int], limit: int, seed: int
-) -> np.ndarray:
-    """Up to ``limit`` correctly classified rows of each target class, drawn at random."""
-    rng = np.random.default_rng(seed)
-    picked = [np.sort(rng.permutation(np.flatnonzero(correct & (y == c)))[:limit]) for c in targets]
-    return np.concatenate(picked) if picked else np.zeros(0, dtype=int)
-
-
-def onehot_batch(batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The one-hot (B, 4, L) form of a sequence batch of tokens or one-hot."""
-    x = batch["x"]
-    return torch.from_numpy(one_hot(x.numpy().astype(np.uint8))) if x.dim() == 2 else x
-
-
-def explain_sequences(
-    run: LoadedRun,
-    table: pd.DataFrame,
-    y: np.ndarray,
+def write_sequence_outputs(
+    run: TrainedRun,
+    explained: SequenceExplanation,
     targets: list[int],
     options: ExplainOptions,
     out: Path,
 ) -> ExplainPage:
-    """Attributions, class profiles, logos and JASPAR-matched motifs of a sequence model."""
-    features = featurizer_from_state(run.card.input).transform(table, y)
-    correct = correct_rows(predict_any(run.model, features), y)
-    rows = pick_examples(y, correct, targets, options.max_examples, options.seed)
-    if len(rows) == 0:
-        raise InputError("no correctly classified sequences of the chosen classes to explain")
-    batch = features.batch(rows)
-    x, lengths, target = onehot_batch(batch), batch["lengths"], torch.from_numpy(y[rows])
-    model = onehot_model(run.model, get_spec(run.card.name).gradients)
-    attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in options.methods}
+    """Write attributions.npz, motifs.csv and motifs.npz of a sequence model; returns the
+    page content (class profiles, logos, JASPAR-matched motifs)."""
     save_npz(
         out / "attributions.npz",
-        id=table["id"].to_numpy()[rows].astype(str),
-        target=y[rows],
-        onehot=x.numpy(),
-        lengths=lengths.numpy(),
-        **attributions,
+        id=explained.ids,
+        target=explained.target,
+        onehot=explained.onehot,
+        lengths=explained.lengths,
+        **explained.attributions,
     )
-    contributions = attributions[options.methods[0]] * x.numpy()
-    motifs, rejected = learn_motifs(
-        x.numpy(),
-        contributions,
-        lengths.numpy(),
-        y[rows],
-        targets,
-        run,
-        options.seqlet_width,
-        options.motif_thresholds,
-    )
+    motifs = explained.motifs
     write_table_atomic(motifs.drop(columns=["pwm", "cwm"]), out / "motifs.csv")
     save_npz(
         out / "motifs.npz",
@@ -262,95 +159,16 @@ def explain_sequences(
             for kind in ("pwm", "cwm")
         },
     )
-    explained = Explained(table["id"].to_numpy()[rows].astype(str), y[rows], lengths.numpy())
-    return sequence_page(run, contributions, explained, targets, motifs, rejected, options)
-
-
-@dataclass
-class Explained:
-    """The explained sequences: ids, class indices and lengths (padding excluded)."""
-
-    ids: np.ndarray
-    target: np.ndarray
-    lengths: np.ndarray
-
-
-#: what ``learn_motifs`` records of each candidate motif
-CANDIDATE_COLUMNS = [
-    "class",
-    "cluster",
-    "n_seqlets",
-    "n_sequences",
-    "n_explained",
-    "width",
-    "consensus",
-    "information_bits",
-    "mean_contribution",
-    "pwm",
-    "cwm",
-]
-
-
-def learn_motifs(
-    onehot: np.ndarray,
-    contributions: np.ndarray,
-    lengths: np.ndarray,
-    target: np.ndarray,
-    targets: list[int],
-    run: LoadedRun,
-    width: int,
-    thresholds: MotifThresholds,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Motifs per explained class that pass ``thresholds``, with their statistics and
-    JASPAR matches (the PWM and CWM ride along in object columns for the plots), and the
-    rejected candidates with the reason."""
-    records = []
-    for c in targets:
-        chosen = target == c
-        scores = contributions[chosen].sum(1)
-        seqlets = extract_seqlets(scores, lengths[chosen], width=width)
-        found = build_motifs(
-            onehot[chosen], contributions[chosen], seqlets, min_seqlets=thresholds.min_seqlets
-        )
-        for k, motif in enumerate(found):
-            records.append(
-                {
-                    "class": run.card.classes[c],
-                    "cluster": k + 1,
-                    "n_seqlets": motif.n_seqlets,
-                    "n_sequences": int(seqlets.loc[motif.members, "example"].nunique()),
-                    "n_explained": int(chosen.sum()),
-                    "width": motif.pwm.shape[1],
-                    "consensus": motif.consensus,
-                    "information_bits": round(float(information_content(motif.pwm).sum()), 3),
-                    "mean_contribution": float(motif.cwm.sum()),
-                    "pwm": motif.pwm,
-                    "cwm": motif.cwm,
-                }
-            )
-    candidates = pd.DataFrame(records, columns=CANDIDATE_COLUMNS)
-    candidates["rejected_because"] = rejection_reasons(candidates, thresholds)
-    reported = candidates["rejected_because"] == ""
-    motifs = candidates[reported].drop(columns=["rejected_because"]).reset_index(drop=True)
-    rank = motifs.groupby("class", sort=False).cumcount() + 1
-    motifs.insert(1, "motif", motifs["class"] + "_" + rank.astype(str))
-    rejected = candidates[~reported].drop(columns=["pwm", "cwm"]).reset_index(drop=True)
-    matches = match_motifs(list(motifs["pwm"]), jaspar_motifs(), max_evalue=thresholds.max_evalue)
-    return pd.concat([motifs, matches], axis=1), rejected
+    return sequence_page(run, explained, targets, options)
 
 
 def sequence_page(
-    run: LoadedRun,
-    contributions: np.ndarray,
-    explained: Explained,
-    targets: list[int],
-    motifs: pd.DataFrame,
-    rejected: pd.DataFrame,
-    options: ExplainOptions,
+    run: TrainedRun, explained: SequenceExplanation, targets: list[int], options: ExplainOptions
 ) -> ExplainPage:
     """The explain.html content of a sequence model."""
     classes = run.card.classes
     target, lengths = explained.target, explained.lengths
+    contributions, motifs, rejected = explained.contributions, explained.motifs, explained.rejected
     scores = contributions.sum(1)
     profiles = {
         classes[c]: position_means(scores[target == c], lengths[target == c]) for c in targets
@@ -393,39 +211,17 @@ def sequence_page(
     )
 
 
-def explain_expression(
-    run: LoadedRun,
-    table: pd.DataFrame,
-    y: np.ndarray,
+def write_expression_outputs(
+    run: TrainedRun,
+    explained: ExpressionExplanation,
     targets: list[int],
     options: ExplainOptions,
     out: Path,
 ) -> ExplainPage:
-    """Per-class gene importance, biomarker table and bar plots of an expression model."""
-    featurizer = featurizer_from_state(run.card.input)
-    features = featurizer.transform(table, y)
-    genes = list(featurizer.pipeline.genes_out)
-    values = table.reindex(columns=genes).to_numpy(dtype=np.float64)
-    values = np.where(np.isnan(values), features.x, values)
-    correct = correct_rows(predict_any(run.model, features), y)
-    if isinstance(run.model, nn.Module):
-        x = torch.from_numpy(features.x)
-        arrays = {m: sample_attributions(run.model, x, y, m) for m in options.methods}
-        method = options.methods[0]
-    else:
-        arrays = {"permutation": classical_importance(run.model, features.x, y, seed=options.seed)}
-        method = "permutation"
-    save_npz(out / "attributions.npz", id=table["id"].to_numpy().astype(str), **arrays)
-    n = len(run.card.classes)
-    scores = class_means(arrays[method], y, n, correct)
-    stability = top_k_frequency(bootstrap_scores(arrays[method], y, correct, n), options.top_genes)
-    markers = biomarker_table(
-        scores, values, y, run.card.classes, genes, top=options.top_genes, stability=stability
-    )
-    markers = markers[markers["class"].isin([run.card.classes[c] for c in targets])]
-    if not isinstance(run.model, nn.Module) and hasattr(run.model, "feature_importances"):
-        impurity = dict(zip(genes, impurity_importance(run.model), strict=True))
-        markers = markers.assign(impurity_importance=markers["gene"].map(impurity))
+    """Write attributions.npz and biomarkers.csv of an expression model; returns the page
+    content (top genes per class)."""
+    save_npz(out / "attributions.npz", id=explained.ids, **explained.arrays)
+    markers = explained.markers
     write_table_atomic(markers, out / "biomarkers.csv")
     bars = [
         (name, plot_gene_bars(group, f"{name}: top {options.top_genes} genes"))
@@ -436,10 +232,10 @@ def explain_expression(
         summary={
             "model": run.card.name,
             "run": str(run.directory),
-            "method": method,
-            "samples": len(y),
-            "correctly classified": int(correct.sum()),
-            "genes": len(genes),
+            "method": explained.method,
+            "samples": len(explained.ids),
+            "correctly classified": int(explained.correct.sum()),
+            "genes": len(explained.genes),
         },
         tables={"Biomarkers per class": markers},
         figures={"Top genes per class": bars},
@@ -447,9 +243,8 @@ def explain_expression(
     )
 
 
-#: model input kind -> explainer writing its arrays and returning the page content
-EXPLAINERS = {
-    "tokens": explain_sequences,
-    "onehot": explain_sequences,
-    "expression": explain_expression,
+#: kind of explanation -> writer of its files, returning the page content
+OUTPUTS = {
+    SequenceExplanation: write_sequence_outputs,
+    ExpressionExplanation: write_expression_outputs,
 }

@@ -18,6 +18,7 @@ from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
 from genoclass.models import ModelSpec, get_spec
 from genoclass.sequence.augment import augmenter_from_settings
+from genoclass.training.recipes import get_recipe
 
 #: input files of a run: option -> TrainConfig field
 INPUT_FILES = {"--data": "data", "--test": "test", "--val": "val", "--labels": "labels"}
@@ -25,20 +26,28 @@ INPUT_FILES = {"--data": "data", "--test": "test", "--val": "val", "--labels": "
 
 def check_run(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
     """Check, before any work, what a training command's options name beyond their types
-    and ranges (``TrainConfig`` checks those): the input files exist, the model and its
-    hyperparameters, the augmentation and the preprocessing pipeline. Returns the model's
-    spec and its checked hyperparameters."""
-    spec = get_spec(config.model)
-    hparams = spec.hparams(config.model_params)
-    augmenter_from_settings(config.augment)
-    if spec.input_kind == "expression":
-        parse_steps(config.preprocess)
+    and ranges (``TrainConfig`` checks those): the input files exist, and everything
+    ``check_named`` checks. Returns the model's spec and its checked hyperparameters."""
+    spec, hparams = check_named(config)
     if not config.data:
         raise InputError("--data is required")
     for option, name in INPUT_FILES.items():
         path = getattr(config, name)
         if path and not Path(path).exists():
             raise InputError(f"{option}: no such file or folder", path=path)
+    return spec, hparams
+
+
+def check_named(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
+    """Check the names a config gives besides files: the model and its hyperparameters, the
+    recipe, the augmentation and the preprocessing pipeline; returns the model's spec and
+    its checked hyperparameters."""
+    spec = get_spec(config.model)
+    hparams = spec.hparams(config.model_params)
+    get_recipe(config.recipe)
+    augmenter_from_settings(config.augment)
+    if spec.input_kind == "expression":
+        parse_steps(config.preprocess)
     return spec, hparams
 
 
@@ -150,12 +159,3 @@ def _sample_column(config: TrainConfig, ids: pd.Series) -> pd.Series:
         raise InputError("--group-col on expression data reads the --labels table; pass --labels")
     column = read_label_table(config.labels, config.group_col)["label"]
     return column.reindex(ids.to_numpy()).to_numpy()
-
-
-#: model input kind -> reader of labelled inputs for it
-READERS: dict[str, Callable[..., LabelledData]] = {
-    "tokens": read_sequence_inputs,
-    "onehot": read_sequence_inputs,
-    "kmer": read_sequence_inputs,
-    "expression": read_expression_inputs,
-}

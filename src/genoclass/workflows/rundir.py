@@ -14,8 +14,9 @@ import yaml
 
 from genoclass.atomic import write_text_atomic
 from genoclass.errors import InputError
+from genoclass.io.run_files import RunFiles
 
-CHECKPOINTS = "checkpoints"
+CHECKPOINTS = RunFiles.CHECKPOINTS
 
 
 def partial_path(out: Path) -> Path:

@@ -22,22 +22,15 @@ from sklearn.metrics import log_loss
 from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
-from genoclass.evaluation.metrics import classification_metrics
 from genoclass.models import ModelSpec
-from genoclass.models.serialize import ModelCard, build_model
 from genoclass.reporting.tune_report import write_tune_report
-from genoclass.training.fit import fit_model, predict_any, seed_everything
 from genoclass.tuning.search import check_search, run_search
 from genoclass.tuning.space import TRAINING_KEYS, SearchSpace, check_space_values, load_space
-from genoclass.workflows.inputs import READERS, LabelledData, check_run
+from genoclass.workflows.fitting import PreparedData, fit_one, prepare
+from genoclass.workflows.inputs import LabelledData, check_run
+from genoclass.workflows.kinds import input_kind
 from genoclass.workflows.rundir import write_json
-from genoclass.workflows.train import (
-    PreparedData,
-    _fit_classical,
-    _fit_settings,
-    prepare,
-    run_training,
-)
+from genoclass.workflows.train import run_training
 
 
 @dataclasses.dataclass
@@ -59,31 +52,15 @@ class TrialEvaluator:
     def __call__(self, params: dict[str, Any]) -> dict[str, Any]:
         """Validation criteria of ``params``: accuracy, val_loss, f1_macro, mcc,
         integrated_f1 (fixed scale), per-class F1, epochs and seconds."""
-        config = self.settings(params)
-        classes = self.prep.classes
-        card = ModelCard(
-            self.spec.name,
-            self.spec.hparams(config.model_params),
-            classes,
-            self.prep.featurizer.input_length,
-        )
-        seed_everything(config.seed)
-        model = build_model(card)
-        train, val = self.prep.features["train"], self.prep.features["val"]
         start = time.perf_counter()
-        epochs = None
-        if self.spec.family == "neural":
-            result = fit_model(model, train, val, len(classes), _fit_settings(config, False))
-            epochs = result.best_epoch
-        else:
-            _fit_classical(model, train, None)
-        proba = predict_any(model, val)
-        metrics = classification_metrics(val.y, proba, classes)
+        fitted = fit_one(self.settings(params), self.prep, splits=("val",))
+        classes, y, proba = self.prep.classes, self.prep.features["val"].y, fitted.proba["val"]
+        metrics = fitted.metrics("val")
         return {
             **{k: metrics[k] for k in ("accuracy", "f1_macro", "mcc", "integrated_f1")},
-            "val_loss": float(log_loss(val.y, np.clip(proba, 1e-7, 1), labels=range(len(classes)))),
+            "val_loss": float(log_loss(y, np.clip(proba, 1e-7, 1), labels=range(len(classes)))),
             "per_class_f1": [metrics["per_class"][c]["f1"] for c in classes],
-            "best_epoch": epochs,
+            "best_epoch": fitted.report.best_epoch,
             "seconds": round(time.perf_counter() - start, 3),
         }
 
@@ -114,7 +91,7 @@ def run_tune(
     check_space_values(space, spec, space_path)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
-    prep = prepare(config, spec, READERS[spec.input_kind](config))
+    prep = prepare(config, spec, input_kind(spec.input_kind).reader(config))
     if "val" not in prep.features:
         raise InputError("tuning needs a validation split: give --val-size > 0 or --val")
     start = {**spec.hparams(config.model_params), **dataclasses.asdict(config)}

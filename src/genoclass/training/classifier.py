@@ -1,0 +1,204 @@
+"""One seam for every model: a ``Classifier`` fits, predicts, counts and saves itself.
+
+Neural and classical models differ in how they are trained and stored; the rest of
+genoclass asks that question nowhere else. A classifier is made from a ``ModelCard``
+(``new_classifier``) or a saved model folder (``load_classifier``); the family of the
+registered model picks the class (``FAMILIES``, one entry per family).
+
+Neural classifiers also offer what transfer learning needs (CONTRACTS: trunk + head):
+``load_trunk`` copies every weight outside the ``head`` from another model,
+``freeze_trunk`` stops the trunk from training, and ``FitSettings.trunk_lr_scale`` gives
+the trunk its own learning rate.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+
+from genoclass.data.loaders import FeatureSet
+from genoclass.errors import InputError
+from genoclass.models.registry import get_spec
+from genoclass.models.serialize import ModelCard, build_model, load_model, save_model
+from genoclass.training.fit import fit_model, predict_proba
+from genoclass.training.recipes import HEAD_PREFIX, FitSettings
+from genoclass.training.transfer import Transfer
+
+
+@dataclass
+class FitReport:
+    """What fitting did: per-epoch history, epochs run and best epoch (neural models only;
+    None for models fitted in one step) and the wall time in seconds."""
+
+    history: pd.DataFrame | None
+    epochs_run: int | None
+    best_epoch: int | None
+    train_seconds: float
+
+
+class Classifier(ABC):
+    """A model with its card: ``fit``, ``predict_proba``, ``n_parameters``, ``save``."""
+
+    family: ClassVar[str]
+
+    def __init__(self, model: Any, card: ModelCard) -> None:
+        self.model = model
+        self.card = card
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names, in the order of the probability columns."""
+        return self.card.classes
+
+    @abstractmethod
+    def fit(
+        self,
+        train: FeatureSet,
+        val: FeatureSet | None,
+        settings: FitSettings,
+        *,
+        class_weights: np.ndarray | None = None,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
+        identity: dict[str, Any] | None = None,
+    ) -> FitReport:
+        """Fit on ``train`` (``val`` picks the best epoch where the model has epochs);
+        ``checkpoint_dir``, ``resume`` and ``identity`` serve interrupted neural runs."""
+
+    @abstractmethod
+    def predict_proba(self, features: FeatureSet) -> np.ndarray:
+        """(n, C) class probabilities of every row of ``features``, in order."""
+
+    @abstractmethod
+    def n_parameters(self) -> int:
+        """Trainable parameters (neural) or stored numbers (classical)."""
+
+    def save(self, directory: Path) -> None:
+        """Write the model folder (weights.safetensors + model.json)."""
+        save_model(self.model, self.card, directory)
+
+
+class NeuralClassifier(Classifier):
+    """A registered ``nn.Module`` trained by the Lightning loop (``training.fit``)."""
+
+    family = "neural"
+    #: set when the model starts from an earlier run (``--init``): trunk rate and freezing
+    transfer: Transfer | None = None
+
+    def fit(
+        self,
+        train: FeatureSet,
+        val: FeatureSet | None,
+        settings: FitSettings,
+        *,
+        class_weights: np.ndarray | None = None,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
+        identity: dict[str, Any] | None = None,
+    ) -> FitReport:
+        result = fit_model(
+            self.model,
+            train,
+            val,
+            self.card.n_classes,
+            settings,
+            class_weights=class_weights,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            identity=identity,
+            transfer=self.transfer,
+        )
+        return FitReport(result.history, result.epochs_run, result.best_epoch, result.train_seconds)
+
+    def predict_proba(self, features: FeatureSet) -> np.ndarray:
+        return predict_proba(self.model, features)
+
+    def n_parameters(self) -> int:
+        return int(sum(p.numel() for p in self.model.parameters() if p.requires_grad))
+
+    def trunk_state(self) -> dict[str, torch.Tensor]:
+        """Every weight outside the head (state-dict keys not starting with ``head.``)."""
+        return {k: v for k, v in self.model.state_dict().items() if not k.startswith(HEAD_PREFIX)}
+
+    def load_trunk(self, state: Mapping[str, torch.Tensor], *, source: str | Path) -> None:
+        """Copy the trunk weights in ``state`` (e.g. another run's model; its head is
+        ignored) into this model; a missing, unexpected or differently shaped trunk tensor
+        is an input error naming ``source``."""
+        mine = self.trunk_state()
+        theirs = {k: v for k, v in state.items() if not k.startswith(HEAD_PREFIX)}
+        missing, unexpected = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+        wrong = [k for k in set(mine) & set(theirs) if mine[k].shape != theirs[k].shape]
+        if missing or unexpected or wrong:
+            raise InputError(
+                f"trunk weights do not fit this model: missing {missing[:3]}, "
+                f"unexpected {unexpected[:3]}, other shape {sorted(wrong)[:3]}",
+                path=source,
+            )
+        self.model.load_state_dict(theirs, strict=False)
+
+    def freeze_trunk(self, frozen: bool = True) -> None:
+        """Stop (or, with ``frozen=False``, restart) training every parameter outside the head."""
+        for name, parameter in self.model.named_parameters():
+            if not name.startswith(HEAD_PREFIX):
+                parameter.requires_grad_(not frozen)
+
+
+class ClassicalClassifier(Classifier):
+    """A registered classical model (``fit(X, y, sample_weight)``, ``predict_proba(X)``,
+    ``get_state``/``set_state``) that reads the feature matrix ``features.x``."""
+
+    family = "classical"
+
+    def fit(
+        self,
+        train: FeatureSet,
+        val: FeatureSet | None,
+        settings: FitSettings,
+        *,
+        class_weights: np.ndarray | None = None,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
+        identity: dict[str, Any] | None = None,
+    ) -> FitReport:
+        start = time.perf_counter()
+        sample_weight = None if class_weights is None else class_weights[train.y]
+        self.model.fit(train.x, train.y, sample_weight=sample_weight)
+        return FitReport(None, None, None, time.perf_counter() - start)
+
+    def predict_proba(self, features: FeatureSet) -> np.ndarray:
+        return self.model.predict_proba(features.x)
+
+    def n_parameters(self) -> int:
+        arrays, _ = self.model.get_state()
+        return int(sum(np.asarray(a).size for a in arrays.values()))
+
+
+#: model family -> its Classifier class
+FAMILIES: dict[str, type[Classifier]] = {
+    c.family: c for c in (NeuralClassifier, ClassicalClassifier)
+}
+
+
+def wrap(model: Any, card: ModelCard) -> Classifier:
+    """``model`` (built or loaded for ``card``) behind the Classifier seam of its family."""
+    return FAMILIES[get_spec(card.name).family](model, card)
+
+
+def new_classifier(card: ModelCard) -> Classifier:
+    """A fresh, untrained classifier for ``card`` (built as ``models.serialize.build_model``)."""
+    return wrap(build_model(card), card)
+
+
+def load_classifier(directory: str | Path) -> Classifier:
+    """The classifier saved in the model folder ``directory`` (checked as
+    ``models.serialize.load_model``), in evaluation mode."""
+    model, card = load_model(Path(directory))
+    return wrap(model, card)

@@ -1,0 +1,117 @@
+"""Training settings and optimisation recipes: one registry entry per recipe.
+
+A recipe decides the optimiser and its schedule (from parameter groups), the callbacks it
+adds to the loop (e.g. early stopping) and whether gradients are clipped. Adding a recipe
+is one ``register_recipe(Recipe(...))`` call; ``--recipe NAME`` then selects it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from lightning.pytorch.callbacks import Callback, EarlyStopping
+
+from genoclass.config import TrainConfig, default_of
+from genoclass.errors import InputError
+
+#: state-dict prefix of a neural model's head (CONTRACTS: trunk + head); the rest is the trunk
+HEAD_PREFIX = "head."
+
+
+@dataclass
+class FitSettings:
+    """What the training loop needs beyond the model and data (defaults: ``TrainConfig``'s).
+
+    ``trunk_lr_scale`` multiplies the learning rate of every parameter outside the model's
+    ``head`` (fine-tuning a transferred trunk more gently than a new head).
+    """
+
+    epochs: int = default_of("epochs")
+    batch_size: int = default_of("batch_size")
+    recipe: str = default_of("recipe")
+    lr: float = default_of("lr")
+    weight_decay: float = default_of("weight_decay")
+    patience: int = default_of("patience")
+    grad_clip: float = default_of("grad_clip")
+    label_smoothing: float = default_of("label_smoothing")
+    seed: int = default_of("seed")
+    progress: bool = True
+    trunk_lr_scale: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:
+        """The loop settings of a run config (every field both share)."""
+        shared = {f.name for f in dataclasses.fields(TrainConfig)}
+        values = {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(cls)
+            if f.name in shared and getattr(config, f.name) is not None
+        }
+        return cls(**values, progress=progress)
+
+
+#: (parameter groups, settings, total optimiser steps) -> Lightning's configure_optimizers value
+OptimizerFactory = Callable[[list[dict[str, Any]], FitSettings, int], Any]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One optimisation recipe (see the module docstring)."""
+
+    name: str
+    description: str
+    optimizer: OptimizerFactory
+    callbacks: Callable[[FitSettings, bool], list[Callback]] = lambda settings, has_val: []
+    clips_gradients: bool = False
+
+
+RECIPES: dict[str, Recipe] = {}
+
+
+def register_recipe(recipe: Recipe) -> Recipe:
+    """Add ``recipe`` to the registry (a name registered twice is a programming error)."""
+    if recipe.name in RECIPES:
+        raise ValueError(f"recipe {recipe.name!r} registered twice")
+    RECIPES[recipe.name] = recipe
+    return recipe
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe registered as ``name``; an unknown name lists the known ones."""
+    if name not in RECIPES:
+        raise InputError(f"unknown --recipe {name!r}; available: {', '.join(sorted(RECIPES))}")
+    return RECIPES[name]
+
+
+def _onecycle(groups: list[dict], settings: FitSettings, steps: int) -> dict[str, Any]:
+    opt = torch.optim.AdamW(groups, lr=settings.lr, weight_decay=settings.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[g["lr"] for g in groups], total_steps=max(steps, 1)
+    )
+    return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def _early_stopping(settings: FitSettings, has_val: bool) -> list[Callback]:
+    return [EarlyStopping("val_loss", patience=settings.patience, mode="min")] if has_val else []
+
+
+register_recipe(
+    Recipe(
+        "onecycle",
+        "AdamW + OneCycleLR per step + gradient clipping (S0)",
+        _onecycle,
+        clips_gradients=True,
+    )
+)
+register_recipe(
+    Recipe(
+        "early_stopping",
+        "Adam at a constant rate; stop when validation loss stalls for --patience epochs (S1)",
+        lambda groups, settings, steps: torch.optim.Adam(groups, lr=settings.lr),
+        _early_stopping,
+    )
+)
