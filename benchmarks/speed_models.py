@@ -32,7 +32,7 @@ from s0_common import RESULTS, SHARED
 
 from genoclass.data.loaders import SequenceFeatures
 from genoclass.models import get_spec
-from genoclass.models.heads import n_outputs
+from genoclass.models.outputs import n_outputs
 from genoclass.sequence.encoding import tokenize
 from genoclass.training.fit import FitSettings, fit_model, predict_proba
 

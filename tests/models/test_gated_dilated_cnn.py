@@ -12,11 +12,8 @@ from genoclass.cli import main
 from genoclass.data.synthetic import consensus_pwm, planted_motif_sequences
 from genoclass.errors import InputError
 from genoclass.models import get_spec
-from genoclass.models.gated_dilated_cnn import (
-    GatedDilatedBlock,
-    reverse_complement_onehot,
-    reverse_within_length,
-)
+from genoclass.models.gated_dilated_cnn import GatedDilatedBlock
+from genoclass.models.layers import reverse_complement_onehot, reverse_within_length
 from genoclass.sequence.encoding import one_hot, reverse_complement_tokens
 
 TINY = {"width": 8, "dilations": [1, 2, 4], "kernel_size": 5, "stem_kernel": 5}

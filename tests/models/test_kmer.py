@@ -65,7 +65,7 @@ def test_kmer_models_round_trip_through_safetensors_and_json(tmp_path) -> None:
 def test_token_kmer_ids_match_the_count_featurizer_ids() -> None:
     import torch
 
-    from genoclass.models.kmer_cnn import token_kmer_ids
+    from genoclass.models.layers import token_kmer_ids
     from genoclass.sequence.encoding import tokenize
     from genoclass.sequence.kmers import kmer_ids
 

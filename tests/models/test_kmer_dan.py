@@ -13,8 +13,8 @@ from genoclass.cli import main
 from genoclass.data.synthetic import demo_sequences
 from genoclass.errors import InputError
 from genoclass.models import get_spec
-from genoclass.models.kmer_cnn import token_kmer_ids
 from genoclass.models.kmer_dan import KmerAveragingNetwork
+from genoclass.models.layers import token_kmer_ids
 from genoclass.sequence.encoding import tokenize
 
 

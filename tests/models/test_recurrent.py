@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genoclass.models import get_spec
-from genoclass.models.heads import logits_to_proba
+from genoclass.models.outputs import logits_to_proba
 from genoclass.models.serialize import ModelCard, build_model
 from genoclass.models.windowed import WindowedClassifier
 from genoclass.sequence.encoding import one_hot, tokenize

@@ -28,62 +28,18 @@ from torch import nn
 
 from genoclass.config import Bounds
 from genoclass.errors import InputError
+from genoclass.models.layers import (
+    MaskedBatchNorm1d,
+    masked,
+    masked_mean_max,
+    padding_mask,
+    reverse_complement_onehot,
+    reverse_within_length,
+)
 from genoclass.models.registry import DROPOUT, KERNEL, WIDTH, Param, dropout_param, register
-from genoclass.models.sequence_cnn import length_mask
 
 #: where a block's gate comes from: the dilated convolution itself, or a 1x1 convolution
 GATES = ("conv", "pointwise")
-
-
-def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-    """Reverse each (B, C, L) row along positions within its own length; positions past
-    the length stay zero (right padding stays on the right)."""
-    if lengths is None:
-        return x.flip(-1)
-    pos = torch.arange(x.shape[-1], device=x.device)
-    src = lengths.to(x.device)[:, None] - 1 - pos[None, :]
-    index = src.clamp_min(0)[:, None, :].expand(-1, x.shape[1], -1)
-    return x.gather(2, index) * (src >= 0)[:, None, :].to(x.dtype)
-
-
-def reverse_complement_onehot(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-    """Reverse complement of right-padded one-hot (B, 4, L) sequences (channels A, C, G, T:
-    complementing is reversing the channel order; an N column stays N)."""
-    return reverse_within_length(x.flip(1), lengths)
-
-
-class MaskedBatchNorm1d(nn.BatchNorm1d):
-    """BatchNorm over (B, C, L) whose training statistics come from real positions only;
-    the output is zero at masked positions (``mask`` None: every position is real)."""
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:  # type: ignore[override]
-        if mask is None:
-            return super().forward(x)
-        if not self.training:
-            return super().forward(x) * mask
-        n = mask.sum()
-        mean = (x * mask).sum((0, 2)) / n
-        centred = (x - mean[None, :, None]) * mask
-        var = centred.pow(2).sum((0, 2)) / n
-        with torch.no_grad():
-            self.num_batches_tracked += 1
-            self.running_mean.lerp_(mean, self.momentum)
-            self.running_var.lerp_(var * n / (n - 1).clamp_min(1.0), self.momentum)
-        scale = self.weight * torch.rsqrt(var + self.eps)
-        return (centred * scale[None, :, None] + self.bias[None, :, None]) * mask
-
-
-def _masked(h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """``h`` with padded positions zeroed (``mask`` None: nothing is padding)."""
-    return h if mask is None else h * mask
-
-
-def padding_mask(lengths: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:
-    """(B, 1, L) mask of real positions of ``like`` (B, C, L), or None when no row is
-    padded, so unpadded batches skip every masking step."""
-    if lengths is None or bool((lengths >= like.shape[-1]).all()):
-        return None
-    return length_mask(lengths, like.shape[-1], like)
 
 
 class GatedDilatedBlock(nn.Module):
@@ -125,7 +81,7 @@ class GatedDilatedBlock(nn.Module):
         else:
             value, gate = self.dilated(z).chunk(2, dim=1)
             u = self.proj(F.gelu(value) * torch.sigmoid(gate))
-        return h + _masked(self.dropout(u), mask)
+        return h + masked(self.dropout(u), mask)
 
 
 class GatedDilatedCNN(nn.Module):
@@ -160,10 +116,10 @@ class GatedDilatedCNN(nn.Module):
 
     def _one_strand(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         mask = padding_mask(lengths, x)
-        h = _masked(F.gelu(self.stem(x)), mask)
+        h = masked(F.gelu(self.stem(x)), mask)
         for block in self.blocks:
             h = block(h, mask)
-        return _masked(F.gelu(self.out_norm(h, mask)), mask)
+        return masked(F.gelu(self.out_norm(h, mask)), mask)
 
     def position_features(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
@@ -180,12 +136,7 @@ class GatedDilatedCNN(nn.Module):
     def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, feature_dim): masked mean and max of the per-position features."""
         h = self.position_features(x, lengths)
-        mask = padding_mask(lengths, h)
-        if mask is None:
-            return torch.cat([h.mean(-1), h.amax(-1)], dim=1)
-        mean = h.sum(-1) / mask.sum(-1).clamp_min(1.0)
-        peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
-        return torch.cat([mean, peak], dim=1)
+        return torch.cat(masked_mean_max(h, padding_mask(lengths, h)), dim=1)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.features(x, lengths))

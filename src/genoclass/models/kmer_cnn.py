@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from genoclass.models.layers import length_mask, masked_mean_max, token_kmer_ids
 from genoclass.models.registry import (
     KERNEL,
     WIDTH,
@@ -19,20 +20,6 @@ from genoclass.models.registry import (
     kmer_param,
     register,
 )
-from genoclass.models.sequence_cnn import length_mask
-
-
-def token_kmer_ids(tokens: torch.Tensor, k: int) -> torch.Tensor:
-    """(B, L - k + 1) ids of overlapping k-mers of token rows (A1 C2 G3 T4); a k-mer with
-    N or padding gets the extra id 4**k."""
-    tokens = tokens.long()
-    if tokens.shape[1] < k:
-        tokens = nn.functional.pad(tokens, (0, k - tokens.shape[1]))
-    windows = tokens.unfold(1, k, 1)
-    valid = ((windows >= 1) & (windows <= 4)).all(-1)
-    weights = 4 ** torch.arange(k - 1, -1, -1, device=tokens.device)
-    ids = ((windows - 1).clamp(0, 3) * weights).sum(-1)
-    return torch.where(valid, ids, torch.full_like(ids, 4**k))
 
 
 class KmerEmbeddingCNN(nn.Module):
@@ -69,8 +56,7 @@ class KmerEmbeddingCNN(nn.Module):
     def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, channels) layer-normed masked mean + max of the convolution over k-mers."""
         h, mask = self.kmer_features(x, lengths)
-        mean = (h * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)
-        peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
+        mean, peak = masked_mean_max(h, mask)
         return self.norm(mean + peak)
 
     def position_features(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.kmer_cnn import token_kmer_ids
+from genoclass.models.layers import token_kmer_ids
 from genoclass.models.registry import (
     DROPOUT,
     UNITS,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from genoclass.alphabet import N_TOKENS, PAD_ID
 from genoclass.config import Bounds
+from genoclass.models.layers import SeparableResidualBlock, length_mask, masked_mean_max, sinusoid
 from genoclass.models.registry import (
     DROPOUT,
     KERNEL,
@@ -53,52 +52,6 @@ class GBBaselineCNN(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.features(x, lengths))
-
-
-class SeparableResidualBlock(nn.Module):
-    """Depthwise-separable conv + BatchNorm + ReLU with a 1x1 projected skip connection.
-
-    ``dilation`` spaces the depthwise kernel's taps (the kernel size stays 3); the padding
-    keeps the length, and masked (zero) positions beyond a sequence read as zero padding.
-    """
-
-    def __init__(self, c_in: int, c_out: int, kernel_size: int, dilation: int = 1) -> None:
-        super().__init__()
-        self.depthwise = nn.Conv1d(
-            c_in,
-            c_in,
-            kernel_size,
-            padding=dilation * (kernel_size // 2),
-            dilation=dilation,
-            groups=c_in,
-            bias=False,
-        )
-        self.pointwise = nn.Conv1d(c_in, c_out, 1, bias=False)
-        self.norm = nn.BatchNorm1d(c_out)
-        self.skip = nn.Conv1d(c_in, c_out, 1, bias=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(self.norm(self.pointwise(self.depthwise(x)))) + self.skip(x)
-
-
-def length_mask(lengths: torch.Tensor | None, width: int, like: torch.Tensor) -> torch.Tensor:
-    """(B, 1, width) float mask of valid positions; all ones when lengths is None."""
-    if lengths is None:
-        return torch.ones(like.shape[0], 1, width, dtype=like.dtype, device=like.device)
-    pos = torch.arange(width, device=like.device)[None, :]
-    return (pos < lengths.to(like.device)[:, None]).to(like.dtype)[:, None, :]
-
-
-def sinusoid(length: int, dim: int, like: torch.Tensor) -> torch.Tensor:
-    """(length, dim) fixed sine/cosine position code (Vaswani et al. 2017)."""
-    pos = torch.arange(length, device=like.device, dtype=like.dtype)[:, None]
-    freq = torch.exp(
-        torch.arange(0, dim, 2, device=like.device, dtype=like.dtype) * (-math.log(1e4) / dim)
-    )
-    code = torch.zeros(length, dim, device=like.device, dtype=like.dtype)
-    code[:, 0::2] = torch.sin(pos * freq)
-    code[:, 1::2] = torch.cos(pos * freq[: dim // 2])
-    return code
 
 
 class FastAccurateCNN(nn.Module):
@@ -170,9 +123,7 @@ class FastAccurateCNN(nn.Module):
     def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Global (masked) average + max of the last block, layer-normed: (B, channels[-1])."""
         h, lengths = self.last_block(x, lengths)
-        mask = length_mask(lengths, h.shape[-1], h)
-        avg = (h * mask).sum(-1) / mask.sum(-1).clamp_min(1.0)
-        peak = h.masked_fill(mask == 0, float("-inf")).amax(-1)
+        avg, peak = masked_mean_max(h, length_mask(lengths, h.shape[-1], h))
         return self.norm(avg + peak)
 
     def position_features(

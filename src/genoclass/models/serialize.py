@@ -27,7 +27,7 @@ from genoclass.atomic import write_text_atomic, write_with
 from genoclass.config import Bounds
 from genoclass.errors import InputError
 from genoclass.models.budget import meta_model
-from genoclass.models.heads import n_outputs
+from genoclass.models.outputs import n_outputs
 from genoclass.models.registry import get_spec
 from genoclass.models.windowed import WindowedClassifier
 

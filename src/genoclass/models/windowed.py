@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.heads import logits_to_proba
+from genoclass.models.outputs import logits_to_proba
 from genoclass.sequence.windows import window_starts
 
 _EPS = 1e-7

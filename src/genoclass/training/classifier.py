@@ -5,7 +5,7 @@ genoclass asks that question nowhere else. A classifier is made from a ``ModelCa
 (``new_classifier``) or a saved model folder (``load_classifier``); the family of the
 registered model picks the class (``FAMILIES``, one entry per family).
 
-Neural classifiers also offer what transfer learning needs (CONTRACTS: trunk + head):
+Neural classifiers also offer what transfer learning needs (trunk + head, docs/design.md):
 ``load_trunk`` copies every weight outside the ``head`` from another model,
 ``freeze_trunk`` stops the trunk from training, and ``FitSettings.trunk_lr_scale`` gives
 the trunk its own learning rate.

@@ -21,7 +21,7 @@ from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from genoclass.data.loaders import FeatureSet, make_loader
-from genoclass.models.heads import logits_to_proba
+from genoclass.models.outputs import logits_to_proba
 from genoclass.training.checkpoint import (
     CHECKPOINT,
     LastCheckpoint,

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genoclass.models.heads import logits_to_proba, loss_function
+from genoclass.models.outputs import logits_to_proba, loss_function
 from genoclass.training.recipes import FitSettings, get_recipe
 from genoclass.training.transfer import parameter_groups
 

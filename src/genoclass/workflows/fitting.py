@@ -39,7 +39,7 @@ from genoclass.evaluation.bootstrap import bootstrap_ci
 from genoclass.evaluation.metrics import classification_metrics
 from genoclass.models import ModelSpec, get_spec
 from genoclass.models.budget import check_batch_memory
-from genoclass.models.heads import balanced_class_weights
+from genoclass.models.outputs import balanced_class_weights
 from genoclass.models.serialize import ModelCard, meta_build
 from genoclass.sequence.augment import augmenter_from_settings
 from genoclass.training.classifier import Classifier, FitReport, wrap

@@ -1,4 +1,5 @@
-"""Output conventions: one logit + BCE for two classes, C logits + cross-entropy otherwise."""
+"""Output conventions and losses: one logit + BCE for two classes, C logits + cross-entropy
+otherwise; class weights and logits-to-probability conversion."""
 
 from __future__ import annotations
 

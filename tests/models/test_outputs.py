@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genoclass.models.heads import loss_function
+from genoclass.models.outputs import loss_function
 
 
 def test_binary_loss_with_label_smoothing_uses_softened_targets() -> None:
