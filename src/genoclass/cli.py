@@ -473,7 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("train", help="train a model and write a run directory")
-    p.add_argument("--model", help="registered model name (see `genoclass models`)")
+    p.add_argument(
+        "--model",
+        help="registered model name (see `genoclass models`), or `auto`: fit the candidates "
+        "for the data (sequences: kmer_nb, kmer_lr, fast_accurate_cnn, gated_dilated_cnn; "
+        "expression: logistic_regression, random_forest, expr_mlp) and keep the one with the "
+        "highest validation MCC",
+    )
     _training_options(p)
     p.add_argument("--cv", type=int, help="stratified K-fold cross-validation instead of a split")
     p.add_argument("--seeds", type=int, help="with --cv: repeat over seeds --seed, --seed+1, ...")

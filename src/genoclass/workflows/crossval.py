@@ -26,6 +26,7 @@ from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
 from genoclass.io.run_files import RunFiles
 from genoclass.reporting.cv_report import write_cv_report
+from genoclass.workflows.auto import AUTO
 from genoclass.workflows.fitting import split_groups
 from genoclass.workflows.inputs import LabelledData, check_run
 from genoclass.workflows.kinds import input_kind
@@ -76,6 +77,11 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     out = Path(config.out)
     if (out / "cv.json").exists() and not overwrite:
         raise InputError("cross-validation directory is complete; pass --overwrite", path=out)
+    if config.model == AUTO:
+        raise InputError(
+            "--model auto cannot be combined with --cv yet: choose with "
+            "`genoclass train --model auto`, then cross-validate the chosen model"
+        )
     spec, _ = check_run(config)
     data = input_kind(spec.input_kind).reader(config)
     table = data.table.reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
 from genoclass.reporting.run_report import write_run_report
 from genoclass.training.classifier import Classifier
+from genoclass.workflows.auto import AUTO, choose_model
 from genoclass.workflows.fitting import (
     FittedModel,
     PreparedData,
@@ -63,6 +65,10 @@ def train(
     prepare, fit one configuration, measure it and write the run directory."""
     if not config.out:
         raise InputError("--out is required")
+    auto = None
+    if config.model == AUTO:
+        auto = choose_model(config, progress=progress)
+        config = dataclasses.replace(config, model=auto["chosen"])
     spec, _ = check_run(config)
     if data is None:
         data = input_kind(spec.input_kind).reader(config)
@@ -86,6 +92,8 @@ def train(
             identity=_command_identity(config, card.hparams, prep.table),
         )
         metrics = run_metrics(config, prep, fitted)
+        if auto is not None:
+            metrics["auto"] = auto
         write_run(RunFiles(stage), config, prep, fitted, metrics)
     return TrainingResult(out, fitted.classifier, metrics, config)
 
