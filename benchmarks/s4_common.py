@@ -7,6 +7,7 @@ from typing import Any
 
 from genoclass.config import TrainConfig, load_config
 from genoclass.models import get_spec
+from genoclass.models.expression_nets import S4_CNN
 
 EXPR = Path(__file__).resolve().parents[2] / "shared" / "data" / "expr"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -16,7 +17,8 @@ PREPROCESS = {
     "tcga_rtcga_rsem_6cohorts": "s4",
     "tcga_gbm_lgg_rawcounts": "s4",
     "tcga_kirc_tumor_normal_rawcounts_simseq": "s4",
-    "datamicroarray_golub": "s4",
+    # raw MAS4 values include negatives: CPM is now refused on them (earlier tables: s4)
+    "datamicroarray_golub": "standardize",
     "biolab_SRBCT": "standardize",
     "dslabs_tissue_gene_expression": "standardize",
     "bioc_ALL_chiaretti": "standardize",
@@ -47,6 +49,8 @@ def config(dataset: str, model: str, out: Path, **overrides: Any) -> TrainConfig
         "out": str(out),
         **overrides,
     }
+    if model == "expr_cnn":  # S4's network, not the newer data-sized defaults
+        values["model_params"] = {**S4_CNN, **values.get("model_params", {})}
     if get_spec(model).family == "classical":
         values["val_size"] = 0.0  # no epochs to choose: fit on the whole training part
     else:

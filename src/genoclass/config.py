@@ -211,7 +211,7 @@ class TrainConfig:
     window_stride: int | None = setting(None, SIZE)
     orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")))
     missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")))
-    preprocess: str = setting("log2cpm", Bounds("str"))
+    preprocess: str = setting("auto", Bounds("str"))
     cv: int = setting(0, Bounds("int", 2, 1000, off=0))
     cv_seeds: int = setting(1, Bounds("int", 1, 1000), flag="--seeds")
     out: str = setting("", Bounds("str"))

@@ -52,7 +52,9 @@ FEATURIZER_FACTORIES: dict[str, Callable[[ModelSpec, TrainConfig], Featurizer]] 
     "tokens": lambda spec, c: SequenceFeaturizer("tokens", c.max_len, c.crop, spec.fixed_length),
     "onehot": lambda spec, c: SequenceFeaturizer("onehot", c.max_len, c.crop, spec.fixed_length),
     "kmer": lambda spec, c: KmerFeaturizer(spec.hparams(c.model_params)["k"]),
-    "expression": lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
+    "expression": lambda spec, c: ExpressionFeaturizer(
+        c.preprocess, c.missing == "impute-median", neural=spec.family == "neural"
+    ),
 }
 
 
