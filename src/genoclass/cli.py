@@ -28,31 +28,35 @@ def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> Non
     reads data (train, compare, tune, evaluate, predict, explain, data summary, data qc;
     ``expression=False`` for sequence-only commands). Unset options mean the command's
     default: for a trained run, the way its training data were read."""
-    p.add_argument(
+    group = p.add_argument_group("data options", "how the input data are read")
+    group.add_argument(
         "--format",
         default=None,
         help="auto|fasta|csv|tsv|parquet|gb|gue|expression (default: auto; for a trained "
         "run: as trained)",
     )
-    p.add_argument("--sequence-col", default=None, help="sequence column of a table (sequence)")
-    p.add_argument(
-        "--label-col", default=None, help="label column of a table or labels table (label)"
+    group.add_argument(
+        "--sequence-col", default=None, help="sequence column of a table (default: sequence)"
+    )
+    group.add_argument(
+        "--label-col", default=None, help="label column of a table or labels table (default: label)"
     )
     if not expression:
         return
-    p.add_argument(
+    group.add_argument(
         "--labels", help="labels table joined on sample id (expression data: sample_id, label)"
     )
-    p.add_argument(
+    group.add_argument(
         "--orientation",
         choices=["auto", "samples", "genes"],
         help="expression matrix rows are samples or genes (default auto: detect from the "
         "labels' sample ids)",
     )
-    p.add_argument(
+    group.add_argument(
         "--missing",
         choices=["reject", "impute-median"],
-        help="NaN in an expression matrix: reject (default) or impute the training median",
+        help="NaN in an expression matrix: reject (default; data summary counts them) or "
+        "impute the training median",
     )
 
 
