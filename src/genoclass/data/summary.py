@@ -13,7 +13,7 @@ import pandas as pd
 
 from genoclass.data.leakage import cross_split_duplicates
 from genoclass.errors import name_few
-from genoclass.expression.scale import auto_pipeline, detect_scale
+from genoclass.expression.scale import auto_pipeline, detect_scale, log_values
 from genoclass.io.expression import ExpressionData, is_expression_source, read_expression
 from genoclass.io.sequences import SequenceData, read_sequences
 
@@ -95,19 +95,16 @@ def summarize_expression(data: ExpressionData) -> dict[str, Any]:
         "constant_genes": int((np.ptp(_filled(x), axis=0) == 0).sum()),
         "classes": {str(k): int(counts[k]) for k in sorted(counts.index)},
         "unlabelled": int(len(data.matrix) - len(labels)),
-        "near_identical": near_identical_samples(data.matrix, guess.kind),
+        "near_identical": near_identical_samples(data.matrix),
     }
 
 
-def near_identical_samples(matrix: pd.DataFrame, scale: str) -> dict[str, Any]:
+def near_identical_samples(matrix: pd.DataFrame) -> dict[str, Any]:
     """Sample pairs whose profiles correlate at Pearson r >= ``NEAR_IDENTICAL_R`` over the
     ``NEAR_IDENTICAL_GENES`` most variable genes (counts compared as log2(x + 1), missing
     cells as the gene's median): ``pairs`` (count), ``samples`` (in any pair), ``first``
     (up to five pairs with r) and how the check was done."""
-    x = matrix.to_numpy(dtype=np.float64)
-    if scale == "counts":
-        x = np.log2(np.maximum(x, 0) + 1)
-    x = _filled(x)
+    x = log_values(_filled(matrix.to_numpy(dtype=np.float64)))
     variance = x.var(axis=0)
     keep = np.argsort(-variance, kind="stable")[:NEAR_IDENTICAL_GENES]
     x = x[:, keep] - x[:, keep].mean(axis=1, keepdims=True)

@@ -62,6 +62,12 @@ def detect_scale(x: np.ndarray) -> ScaleGuess:
     return ScaleGuess("counts", f"{span}, none negative, {kind}")
 
 
+def log_values(x: np.ndarray) -> np.ndarray:
+    """``x`` on a log scale for comparing samples or classes: log2(x + 1) of counts, the
+    values themselves when they are already log values or ratios (``detect_scale``)."""
+    return np.log2(x + 1.0) if detect_scale(x).kind == "counts" else x
+
+
 def auto_pipeline(guess: ScaleGuess, *, neural: bool) -> tuple[str, str]:
     """The pipeline ``--preprocess auto`` picks for data on ``guess``'s scale and why."""
     base = SCALE_PIPELINES[guess.kind]
