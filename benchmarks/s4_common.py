@@ -7,7 +7,6 @@ from typing import Any
 
 from genoclass.config import TrainConfig, load_config
 from genoclass.models import get_spec
-from genoclass.models.expression_nets import S4_CNN
 
 EXPR = Path(__file__).resolve().parents[2] / "shared" / "data" / "expr"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,8 +48,6 @@ def config(dataset: str, model: str, out: Path, **overrides: Any) -> TrainConfig
         "out": str(out),
         **overrides,
     }
-    if model == "expr_cnn":  # S4's network, not the newer data-sized defaults
-        values["model_params"] = {**S4_CNN, **values.get("model_params", {})}
     if get_spec(model).family == "classical":
         values["val_size"] = 0.0  # no epochs to choose: fit on the whole training part
     else:

@@ -59,10 +59,10 @@ class ExpressionCNN(nn.Module):
         n_outputs: int,
         input_length: int,
         n_conv_layers: int = 1,
-        filters: int = 16,
+        filters: int = 32,
         kernel_size: int = 3,
-        pool_size: int = 4,
-        dense_units: int = 32,
+        pool_size: int = 2,
+        dense_units: int = 64,
         conv_activation: str = "sigmoid",
         dense_activation: str = "selu",
         output_activation: str = "softmax",
@@ -121,20 +121,16 @@ class ExpressionMLP(nn.Module):
         return self.net(x)
 
 
-#: S4's optimal expr_cnn hyperparameters (the defaults before they were sized to the data)
-S4_CNN = {"n_conv_layers": 1, "filters": 32, "kernel_size": 3, "pool_size": 2, "dense_units": 64}
-
-
 @register(
     "expr_cnn",
     "S4's 1-D CNN on the gene vector (1-3 conv layers, configurable activations)",
     input_kind="expression",
     params=[
         Param("n_conv_layers", 1, Bounds("int", 1, 3), "conv + activation + max-pool layers"),
-        Param("filters", 16, Bounds("int", 1, 1024), "channels of each convolution (S4: 32)"),
+        Param("filters", 32, Bounds("int", 1, 1024), "channels of each convolution"),
         Param("kernel_size", 3, KERNEL, "width of each convolution (in genes)"),
-        Param("pool_size", 4, Bounds("int", 1, 64), "max-pool size after each convolution (S4: 2)"),
-        Param("dense_units", 32, UNITS, "units of the dense layer after flattening (S4: 64)"),
+        Param("pool_size", 2, Bounds("int", 1, 64), "max-pool size after each convolution"),
+        Param("dense_units", 64, UNITS, "units of the dense layer after flattening"),
         Param("conv_activation", "sigmoid", ACTIVATION, "activation after each convolution"),
         Param("dense_activation", "selu", ACTIVATION, "activation of the dense layer"),
         Param("output_activation", "softmax", ACTIVATION, "applied to the output layer's scores"),
@@ -143,9 +139,7 @@ S4_CNN = {"n_conv_layers": 1, "filters": 32, "kernel_size": 3, "pool_size": 2, "
     ],
 )
 def build_expr_cnn(n_outputs: int, input_length: int, **hp: object) -> ExpressionCNN:
-    """Build S4's expression CNN. Defaults are sized for a few thousand input genes and a
-    few hundred samples (about 260 k parameters on 2,000 genes); S4's optimum (32 filters,
-    pool 2, 64 dense units: 21 M parameters on 20,531 genes) is ``S4_CNN``."""
+    """Build S4's expression CNN (defaults: S4's optimum)."""
     return ExpressionCNN(n_outputs, input_length, **hp)  # type: ignore[arg-type]
 
 
