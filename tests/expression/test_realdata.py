@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from genoclass.config import TrainConfig, load_config
+from genoclass.data.summary import summarize_path
 from genoclass.errors import InputError
 from genoclass.workflows.train import run_training
 
@@ -52,3 +53,22 @@ def test_values_with_negatives_refuse_cpm_and_default_to_no_transform(
     assert metrics["data"]["scale"].startswith("ratios")
     assert metrics["data"]["preprocessing_choice"] == "auto: ratios scale -> none"
     assert metrics["test"]["accuracy"] >= 0.85
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("dataset", "scale"),
+    [
+        ("tcga_rtcga_rsem_6cohorts", "counts"),
+        ("tcga_kirc_tumor_normal_rawcounts_simseq", "counts"),
+        ("datamicroarray_golub", "ratios"),
+        ("dslabs_tissue_gene_expression", "log"),
+        ("bioc_ALL_chiaretti", "log"),
+    ],
+)
+def test_data_summary_scale_of_real_sets(shared_data: Path, dataset: str, scale: str) -> None:
+    folder = shared_data / "expr" / dataset
+    text, summary = summarize_path(folder / "expression.csv.gz", labels=str(folder / "labels.csv"))
+    assert summary["scale"]["guess"] == scale
+    assert len(text.splitlines()) < 40 and f"Scale: {scale}: values" in text
+    assert sum(summary["classes"].values()) == summary["samples"]
