@@ -743,7 +743,8 @@ def test_interrupt_signals_exit_130_143_with_one_resumable_line(ctx: Ctx, tmp_pa
     for signum, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
         out = tmp_path / f"run{signum}"
         tiny = ["--param", "embed_dim=4", "--param", "channels=[4]", "--epochs", "500"]
-        argv = ["train", "--data", str(ctx.seqs), *tiny, "--out", str(out)]
+        # batch 8: enough steps per epoch that no warning precedes the interruption's line
+        argv = ["train", "--data", str(ctx.seqs), *tiny, "--batch-size", "8", "--out", str(out)]
         child = subprocess.Popen(
             [sys.executable, "-m", "genoclass.cli", *argv],
             stdout=subprocess.PIPE,

@@ -4,6 +4,7 @@ labels table, ``data summary`` on a matrix, the scale-chosen pipeline and its re
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from genoclass.cli import build_parser, main
 from genoclass.data.synthetic_expression import planted_marker_expression
+from genoclass.errors import InputWarning
 
 #: every command that reads data, as its argv prefix; each takes the same data options
 DATA_COMMANDS = [
@@ -81,7 +83,13 @@ def test_auto_preprocessing_recorded_in_metrics_and_report(planted, tmp_path) ->
     matrix, labels, _ = planted
     run = tmp_path / "run"
     argv = ["train", "--data", str(matrix), "--labels", str(labels), "--model", "expr_mlp"]
-    assert main([*argv, "--epochs", "1", "--out", str(run)]) == 0
+    # 60 samples: 43 training rows in one batch of 64 -> a warning naming a batch size
+    few = r"43 training rows in batches of 64 give 1 optimiser step\(s\) per epoch \(2 in all\)"
+    with pytest.warns(InputWarning, match=few + r".*: pass --batch-size 14 or less"):
+        assert main([*argv, "--epochs", "2", "--out", str(run)]) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        assert main([*argv, "--batch-size", "14", "--out", str(tmp_path / "b14")]) == 0
+    assert not [w for w in caught if "optimiser step" in str(w.message)]
     data = json.loads((run / "metrics.json").read_text())["data"]
     assert data["scale"].startswith("counts: values 0 to")
     assert data["preprocessing_choice"].startswith("auto: counts scale -> log2cpm, then (neural")

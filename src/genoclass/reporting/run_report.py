@@ -212,7 +212,7 @@ def _confusion_html(test: dict, classes: list[str]) -> str:
 #: expression facts shown as sentences in the data section: key -> what it says
 PREPROCESSING_FACTS = {
     "scale": "Scale of the training values",
-    "preprocessing_choice": "Pipeline chosen (--preprocess auto)",
+    "preprocessing_choice": "Pipeline chosen",
     "preprocessing": "Steps and genes kept",
 }
 
@@ -233,7 +233,7 @@ def _data_html(metrics: dict) -> str:
     files = data.pop("files", None)
     if isinstance(files, dict) and files:
         parts += [heading_html("Files read"), _files_html(files)]
-    chosen = {k: data.pop(k) for k in PREPROCESSING_FACTS if data.get(k)}
+    chosen = {k: data.pop(k) for k in PREPROCESSING_FACTS if isinstance(data.get(k), str)}
     if chosen:  # expression runs: the scale found and the pipeline chosen for it
         parts.append(heading_html("Scale and preprocessing"))
         parts += [text_html(f"{PREPROCESSING_FACTS[k]}: {v}") for k, v in chosen.items()]

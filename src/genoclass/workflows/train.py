@@ -14,7 +14,7 @@ import pandas as pd
 
 from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
-from genoclass.data.checks import check_single_samples, check_training_classes
+from genoclass.data.checks import check_single_samples, check_training_classes, warn_few_steps
 from genoclass.data.expression_features import ExpressionFeaturizer
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.groups import (
@@ -110,6 +110,7 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     featurizer = FEATURIZER_FACTORIES[spec.input_kind](spec, config).fit(table[train_rows])
     if spec.family == "neural":
         _check_batch_fits(config, spec, classes, featurizer.input_length, table[train_rows])
+        warn_few_steps(int(train_rows.sum()), config.batch_size, config.epochs)
     features = {}
     for split in SPLITS:
         rows = (table["split"] == split).to_numpy()
