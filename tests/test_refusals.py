@@ -187,6 +187,26 @@ def _step_argument(e: Env) -> list[str]:
     return e.train_expr("--model", "logistic_regression", "--preprocess", "cpm:5")
 
 
+@_case(
+    "CPM on values with negatives", "cpm needs non-negative counts", "first: sample 's", "gene 'g"
+)
+def _cpm_on_negatives(e: Env) -> list[str]:
+    frame = pd.read_csv(e.ctx.expr, index_col=0)
+    genes = frame.columns != "label"
+    frame.loc[:, genes] = np.log2(frame.loc[:, genes] + 1) - 5  # log ratios: some negative
+    frame.to_csv(e.work / "ratios.csv")
+    argv = e.train_expr("--model", "logistic_regression", "--preprocess", "log2cpm")
+    argv[2] = str(e.work / "ratios.csv")
+    return argv
+
+
+@_case("a folder as an expression matrix", "is a folder; expected an expression matrix file")
+def _matrix_folder(e: Env) -> list[str]:
+    argv = e.train_expr("--model", "logistic_regression")
+    argv[2] = str(e.work)
+    return argv
+
+
 @_case("--window with an expression model", "--window needs a neural sequence model")
 def _window_expression(e: Env) -> list[str]:
     return e.train_expr("--model", "logistic_regression", "--window", "10")
@@ -723,7 +743,8 @@ def test_interrupt_signals_exit_130_143_with_one_resumable_line(ctx: Ctx, tmp_pa
     for signum, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
         out = tmp_path / f"run{signum}"
         tiny = ["--param", "embed_dim=4", "--param", "channels=[4]", "--epochs", "500"]
-        argv = ["train", "--data", str(ctx.seqs), *tiny, "--out", str(out)]
+        # batch 8: enough steps per epoch that no warning precedes the interruption's line
+        argv = ["train", "--data", str(ctx.seqs), *tiny, "--batch-size", "8", "--out", str(out)]
         child = subprocess.Popen(
             [sys.executable, "-m", "genoclass.cli", *argv],
             stdout=subprocess.PIPE,

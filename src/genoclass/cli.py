@@ -23,19 +23,41 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
+def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> None:
+    """The options that say how to read input data, one definition for every command that
+    reads data (train, compare, tune, evaluate, predict, explain, data summary, data qc;
+    ``expression=False`` for sequence-only commands). Unset options mean the command's
+    default: for a trained run, the way its training data were read."""
+    group = p.add_argument_group("data options", "how the input data are read")
+    group.add_argument(
         "--format",
         default=None,
-        help="auto|fasta|csv|tsv|parquet|gb|gue|expression (default: as trained / auto)",
+        help="auto|fasta|csv|tsv|parquet|gb|gue|expression (default: auto; for a trained "
+        "run: as trained)",
     )
-    p.add_argument("--sequence-col", default=None, help="sequence column of a table")
-    p.add_argument("--label-col", default=None, help="label column of a table")
-
-
-def _expression_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--labels", help="labels table joined on sample id (expression data)")
-    p.add_argument("--orientation", choices=["auto", "samples", "genes"])
+    group.add_argument(
+        "--sequence-col", default=None, help="sequence column of a table (default: sequence)"
+    )
+    group.add_argument(
+        "--label-col", default=None, help="label column of a table or labels table (default: label)"
+    )
+    if not expression:
+        return
+    group.add_argument(
+        "--labels", help="labels table joined on sample id (expression data: sample_id, label)"
+    )
+    group.add_argument(
+        "--orientation",
+        choices=["auto", "samples", "genes"],
+        help="expression matrix rows are samples or genes (default auto: detect from the "
+        "labels' sample ids)",
+    )
+    group.add_argument(
+        "--missing",
+        choices=["reject", "impute-median"],
+        help="NaN in an expression matrix: reject (default; data summary counts them) or "
+        "impute the training median",
+    )
 
 
 def _columns(args: argparse.Namespace) -> dict[str, str | None]:
@@ -45,6 +67,7 @@ def _columns(args: argparse.Namespace) -> dict[str, str | None]:
         "label_col": args.label_col,
         "labels": getattr(args, "labels", None),
         "orientation": getattr(args, "orientation", None),
+        "missing": getattr(args, "missing", None),
     }
 
 
@@ -163,7 +186,11 @@ def _print_result(run: Path, metrics: dict | None = None) -> None:
     from genoclass.io.run_files import RunFiles
 
     files = RunFiles(run)
-    test = (metrics or files.read_metrics())["test"]
+    recorded = metrics or files.read_metrics()
+    data, test = recorded.get("data") or {}, recorded["test"]
+    for key in ("scale", "preprocessing_choice", "preprocessing"):  # expression runs
+        if data.get(key):
+            print(f"{key.replace('_', ' ')}: {data[key]}")
     print(
         f"test accuracy {test['accuracy']:.4f}  macro F1 {test['f1_macro']:.4f}  "
         f"MCC {test['mcc']:.4f}"
@@ -252,18 +279,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_data_summary(args: argparse.Namespace) -> int:
-    from genoclass.data.summary import format_summary, summarize_sequences
-    from genoclass.io.sequences import read_sequences
+    from genoclass.data.summary import summarize_path
 
-    data = read_sequences(
-        args.path,
-        format=args.format or "auto",
-        sequence_col=args.sequence_col or "sequence",
-        label_col=args.label_col or "label",
-        labels_required=False,
-    )
-    summary = summarize_sequences(data)
-    print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
+    text, summary = summarize_path(args.path, **_columns(args))
+    print(json.dumps(summary, indent=2, default=str) if args.json else text)
     return 0
 
 
@@ -281,6 +300,7 @@ def cmd_data_qc(args: argparse.Namespace) -> int:
         sequence_col=args.sequence_col or "sequence",
         label_col=args.label_col or "label",
         orientation=args.orientation or "auto",
+        missing=args.missing or "reject",
         group_col=args.group_col,
         ignore_splits=args.ignore_splits,
     )
@@ -337,7 +357,6 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="training data (file or folder)")
     p.add_argument("--test", help="separate test file (else a stratified hold-out)")
     p.add_argument("--val", help="separate validation file (else carved from train)")
-    p.add_argument("--labels", help="separate labels table (expression data)")
     _data_options(p)
     p.add_argument(
         "--param",
@@ -408,18 +427,10 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         "--window-stride", type=int, help="step between windows (default: half the window)"
     )
     p.add_argument(
-        "--orientation",
-        choices=["auto", "samples", "genes"],
-        help="expression matrix rows are samples or genes (auto: detect from the label ids)",
-    )
-    p.add_argument(
-        "--missing",
-        choices=["reject", "impute-median"],
-        help="NaN in an expression matrix: reject (default) or impute the training median",
-    )
-    p.add_argument(
         "--preprocess",
-        help="expression pipeline: none, s4, log2cpm (default), log2cpm_std, standardize, "
+        help="expression pipeline: auto (default: by the scale of the values: log2cpm for "
+        "counts, nothing for log values or ratios; neural models then keep the 2,000 genes "
+        "of highest ANOVA F and standardise), none, s4, log2cpm, log2cpm_std, standardize, "
         "or steps such as cpm,log2p1,drop_unexpressed,standardize,anova:500",
     )
     p.add_argument("--config", help="YAML file of settings (flags win)")
@@ -560,7 +571,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the rows this run recorded in that split",
     )
     _data_options(p)
-    _expression_options(p)
     p.add_argument("--out", help="write the metrics to this JSON file")
     p.set_defaults(func=cmd_evaluate)
 
@@ -574,7 +584,6 @@ def build_parser() -> argparse.ArgumentParser:
         "holds it, else all rows; for expression models all rows)",
     )
     _data_options(p)
-    _expression_options(p)
     p.add_argument("--out", required=True, help="CSV to write")
     p.set_defaults(func=cmd_predict)
 
@@ -624,7 +633,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", help="separate test file (leakage is measured against it)")
     p.add_argument("--val", help="separate validation file")
     _data_options(p)
-    _expression_options(p)
     p.add_argument(
         "--similarity",
         type=float,
@@ -649,7 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = data.add_parser("pack", help="stream sequences into a packed, memory-mapped store")
     p.add_argument("path", help="FASTA, CSV, TSV or Parquet file (or FASTA / GUE folder)")
     p.add_argument("--out", required=True, help="store folder to create")
-    _data_options(p)
+    _data_options(p, expression=False)
     p.add_argument("--window", type=int, help="cut each record into windows of this length")
     p.add_argument("--stride", type=int, help="step between windows (default: --window)")
     p.add_argument("--max-n", type=float, help="drop sequences with a larger fraction of N")

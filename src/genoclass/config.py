@@ -232,7 +232,7 @@ class TrainConfig:
     unfreeze_after: int | None = setting(None, Bounds("int", 1, 100_000, optional=True), "fit")
     orientation: str = setting("auto", Bounds("str", choices=("auto", "samples", "genes")), "model")
     missing: str = setting("reject", Bounds("str", choices=("reject", "impute-median")), "model")
-    preprocess: str = setting("log2cpm", Bounds("str"), "model")
+    preprocess: str = setting("auto", Bounds("str"), "model")
     cv: int = setting(0, Bounds("int", 2, 1000, off=0), "split")
     cv_seeds: int = setting(1, Bounds("int", 1, 1000), "split", flag="--seeds")
     out: str = setting("", Bounds("str"), "output")

@@ -61,3 +61,11 @@ class Interrupted(BaseException):  # noqa: N818 - named for what happened, like 
 def one_line(text: str) -> str:
     """``text`` with its line breaks (and the indentation after them) folded into ' | '."""
     return re.sub(r"\s*\n\s*", " | ", text.strip())
+
+
+def name_few(names: object, show: int = 10, *, quote: bool = False) -> str:
+    """The first ``show`` of ``names`` (an iterable), comma-separated, then how many more:
+    an error about a 20,000-gene matrix names a few genes and counts the rest."""
+    items = [repr(str(n)) if quote else str(n) for n in names]  # type: ignore[attr-defined]
+    more = f" ... (+{len(items) - show:,} more)" if len(items) > show else ""
+    return ", ".join(items[:show]) + more

@@ -154,7 +154,8 @@ def test_cli_train_predict_and_bad_inputs(expr_files, tmp_path: Path, capsys) ->
 
 
 def test_expr_cnn_with_imputation_and_its_default_named_pipeline(expr_files, tmp_path) -> None:
-    """The default pipeline (log2cpm, a name) combines with --missing impute-median."""
+    """The default pipeline (auto: by scale, here counts, for a neural model) combines with
+    --missing impute-median."""
     matrix, labels = expr_files
     gappy = pd.read_csv(matrix, index_col=0)
     gappy.iloc[2, 5] = gappy.iloc[9, 1] = np.nan
@@ -164,4 +165,11 @@ def test_expr_cnn_with_imputation_and_its_default_named_pipeline(expr_files, tmp
     assert main([*argv, "--out", str(tmp_path / "run")]) == 0
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     steps = [s["step"] for s in metrics["data"]["preprocessing_steps"]]
-    assert steps == ["impute_median", "cpm", "log2p1", "drop_unexpressed"]
+    assert steps == [
+        "impute_median",
+        "cpm",
+        "log2p1",
+        "drop_unexpressed",
+        "anova:2000",
+        "standardize",
+    ]

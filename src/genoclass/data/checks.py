@@ -1,11 +1,19 @@
 """Checks of a labelled sample table that no reader can make alone: every class must be
-learnable, i.e. have more than one sample and at least one training row after splitting."""
+learnable, i.e. have more than one sample and at least one training row after splitting;
+and a neural model should get more than a step or two per epoch."""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import pandas as pd
 
-from genoclass.errors import InputError
+from genoclass.errors import InputError, InputWarning
+
+#: optimiser steps per epoch below which training warns that the batch is too large for the
+#: data (expression sets of 40-130 training samples in batches of 64 get 1-2; BENCHMARKS.md)
+MIN_STEPS_PER_EPOCH = 3
 
 
 def _row(table: pd.DataFrame, index: int) -> str:
@@ -43,3 +51,19 @@ def check_training_classes(table: pd.DataFrame, files: dict[str, str | None]) ->
         "add training samples of it or remove it",
         path=files.get(split),
     )
+
+
+def warn_few_steps(n_train: int, batch_size: int, epochs: int) -> None:
+    """An InputWarning when ``n_train`` training rows in batches of ``batch_size`` give
+    fewer than ``MIN_STEPS_PER_EPOCH`` optimiser steps per epoch, naming a batch size that
+    gives enough."""
+    steps = math.ceil(n_train / batch_size)
+    if n_train >= MIN_STEPS_PER_EPOCH and steps < MIN_STEPS_PER_EPOCH:
+        warnings.warn(
+            InputWarning(
+                f"{n_train} training rows in batches of {batch_size} give {steps} optimiser "
+                f"step(s) per epoch ({steps * epochs} in all), too few for a neural model to "
+                f"learn much: pass --batch-size {n_train // MIN_STEPS_PER_EPOCH} or less"
+            ),
+            stacklevel=2,
+        )

@@ -16,19 +16,25 @@ import pandas as pd
 
 from genoclass.data.loaders import ArrayFeatures
 from genoclass.errors import InputError
-from genoclass.expression.pipeline import DEFAULT_PIPELINE, ExpressionPipeline
+from genoclass.expression.pipeline import AUTO, ExpressionPipeline
+from genoclass.expression.scale import auto_pipeline, detect_scale
 from genoclass.io.expression import RESERVED_COLUMNS
 
 
 @dataclass
 class ExpressionFeaturizer:
-    """Preprocess gene columns with a train-fitted ``ExpressionPipeline``."""
+    """Preprocess gene columns with a train-fitted ``ExpressionPipeline``; ``preprocess``
+    ``auto`` picks the pipeline from the scale of the training values (``neural`` models
+    also get gene selection and standardisation, see ``expression.scale``)."""
 
-    preprocess: str = DEFAULT_PIPELINE
+    preprocess: str = AUTO
     impute: bool = False
     pipeline: ExpressionPipeline | None = None
     input_length: int = 0
     genes: list[str] = field(default_factory=list)
+    neural: bool = False
+    scale: str = ""
+    choice: str = ""
 
     def fit(self, table: pd.DataFrame) -> ExpressionFeaturizer:
         """Fit the pipeline on the training rows (labels feed supervised gene selection)."""
@@ -36,8 +42,14 @@ class ExpressionFeaturizer:
         y = None
         if "label" in table and table["label"].notna().all():
             y = pd.factorize(table["label"], sort=True)[0]
-        spec = f"impute_median,{self.preprocess}" if self.impute else self.preprocess
-        self.pipeline = ExpressionPipeline(spec).fit(self._matrix(table), y, self.genes)
+        x = self._matrix(table)
+        guess = detect_scale(x)
+        spec, self.scale = self.preprocess, f"{guess.kind}: {guess.reason}"
+        if spec == AUTO:
+            spec, why = auto_pipeline(guess, neural=self.neural)
+            self.choice = f"auto: {why}"
+        spec = f"impute_median,{spec}" if self.impute else spec
+        self.pipeline = ExpressionPipeline(spec).fit(x, y, self.genes)
         self.input_length = len(self.pipeline.genes_out)
         return self
 
@@ -53,7 +65,10 @@ class ExpressionFeaturizer:
         assert self.pipeline is not None
         steps = self.pipeline.summary()
         readable = " > ".join(f"{s['step']} ({s['genes_in']} -> {s['genes_out']})" for s in steps)
+        chosen = {"preprocessing_choice": self.choice} if self.choice else {}
         return {
+            "scale": self.scale,
+            **chosen,
             "preprocessing": f"{self.pipeline.spec}: {readable or 'no steps'}",
             "preprocessing_steps": steps,
             "genes_in": len(self.genes),
@@ -70,6 +85,8 @@ class ExpressionFeaturizer:
             "impute": self.impute,
             "input_length": self.input_length,
             "pipeline": self.pipeline.state(),
+            "scale": self.scale,
+            "preprocessing_choice": self.choice,
         }
 
     @classmethod
@@ -82,6 +99,8 @@ class ExpressionFeaturizer:
             pipeline,
             state["input_length"],
             pipeline.genes_in,
+            scale=str(state.get("scale", "")),  # absent in models saved before scale detection
+            choice=str(state.get("preprocessing_choice", "")),
         )
 
     def _matrix(self, table: pd.DataFrame) -> np.ndarray:

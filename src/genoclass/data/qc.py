@@ -26,6 +26,7 @@ from genoclass.data.shortcuts import (
 )
 from genoclass.data.similarity import near_duplicates, similarity_clusters, sketch_sequences
 from genoclass.data.splits import assign_splits
+from genoclass.expression.scale import log_values
 from genoclass.io.expression import RESERVED_COLUMNS
 from genoclass.io.records import GROUP_COLUMN
 
@@ -314,10 +315,10 @@ def cheap_checks(table: pd.DataFrame) -> dict:
 
 
 def _expression_values(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Raw values, values on a log scale (log2(1 + x) when none is negative) and gene names."""
+    """Raw values, values on a log scale (``expression.scale.log_values``) and gene names."""
     genes = [c for c in table.columns if c not in RESERVED_COLUMNS]
     raw = table[genes].to_numpy(dtype=np.float64)
-    logged = np.log2(1 + raw) if np.nanmin(raw) >= 0 else raw
+    logged = log_values(raw)
     return raw, np.nan_to_num(logged), genes
 
 

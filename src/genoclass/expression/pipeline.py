@@ -20,8 +20,11 @@ PIPELINES: dict[str, str] = {
     "log2cpm_std": "cpm,log2p1,drop_unexpressed,standardize",
     "standardize": "standardize",
 }
-#: pipeline used when none is named: the documented default for count data
+#: pipeline of an ``ExpressionPipeline`` when none is named: the default for count data
 DEFAULT_PIPELINE = "log2cpm"
+#: ``--preprocess auto`` (the default): the featurizer picks the pipeline from the scale of
+#: the training values (``expression.scale``)
+AUTO = "auto"
 
 
 def expand(spec: str) -> list[str]:
@@ -45,7 +48,7 @@ def parse_steps(spec: str) -> list[Step]:
         if name not in STEPS:
             raise InputError(
                 f"--preprocess: unknown preprocessing step {name!r}; steps: {', '.join(STEPS)}; "
-                f"named pipelines: {', '.join(PIPELINES)}"
+                f"named pipelines: {', '.join(PIPELINES)}, {AUTO} (by the scale of the data)"
             )
         steps.append(_make(name, arg))
     return steps

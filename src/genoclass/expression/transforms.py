@@ -70,6 +70,12 @@ class Cpm(Step):
     name: ClassVar[str] = "cpm"
 
     def transform(self, x: np.ndarray) -> np.ndarray:
+        rows, cols = np.nonzero(x < 0)
+        if len(rows):  # a count is never negative: these are log ratios or centred values
+            raise InputError(
+                f"cpm needs non-negative counts, but {len(rows)} value(s) are negative (first: "
+                f"row {rows[0] + 1}, column {cols[0] + 1}: {x[rows[0], cols[0]]:.4g})"
+            )
         totals = x.sum(axis=1, keepdims=True, dtype=np.float64)
         scale = np.divide(1e6, totals, out=np.ones_like(totals), where=totals > 0)
         return (x * scale).astype(x.dtype)

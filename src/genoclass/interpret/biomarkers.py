@@ -19,6 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from genoclass.expression.scale import log_values
 from genoclass.interpret.attributions import attribute
 
 BIOMARKER_COLUMNS = [
@@ -145,9 +146,9 @@ def bootstrap_scores(
 
 def log2_fold_changes(values: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
     """(classes, genes) log2 fold change of each class against all other samples: of
-    ``log2(x + 1)`` means for non-negative (count-like) data, of plain means for data that
-    already hold negative (log-scale) values."""
-    logged = np.log2(values + 1.0) if values.min() >= 0 else values
+    ``log2(x + 1)`` means for count data, of plain means for data already on a log scale or
+    ratios (``expression.scale.log_values``)."""
+    logged = log_values(values)
     everything = np.ones(len(y), dtype=bool)
     inside = class_means(logged, y, n_classes, everything)
     outside = np.stack([logged[y != c].mean(0) for c in range(n_classes)])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genoclass.errors import InputError
+from genoclass.errors import InputError, name_few
 from genoclass.io.textfile import READ_ERRORS, read_problem
 
 ORIENTATIONS = ("auto", "samples", "genes")
@@ -108,12 +108,12 @@ def read_label_table(path: str | Path, label_col: str = "label") -> pd.DataFrame
     id_col = next((c for c in ID_COLUMNS if c in table.columns), table.columns[0])
     if label_col not in table.columns:
         raise InputError(
-            f"no label column {label_col!r}; columns: {list(table.columns)[:_SHOW]}", path=path
+            f"no label column {label_col!r}; columns: {name_few(table.columns)}", path=path
         )
     ids = _text(table[id_col])
     duplicated = ids[ids.duplicated()].unique().tolist()
     if duplicated:
-        raise InputError(f"duplicate sample id(s): {_listing(duplicated)}", path=path)
+        raise InputError(f"duplicate sample id(s): {name_few(duplicated)}", path=path)
     return pd.DataFrame({"label": _text(table[label_col]).to_numpy()}, index=ids.to_numpy())
 
 
@@ -155,6 +155,8 @@ def _format(path: Path) -> str:
 
 def _load_matrix(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The raw matrix (string row and column names) and, for AnnData, its ``obs`` table."""
+    if path.is_dir():
+        raise InputError(f"is a folder; {_folder_hint(path)}", path=path)
     if not path.is_file():
         raise InputError("expression matrix not found", path=path)
     try:
@@ -174,6 +176,67 @@ def _load_matrix(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return frame, None
 
 
+def _folder_hint(folder: Path) -> str:
+    """What an expression command expects instead of a folder, naming the folder's matrix
+    and labels files when it has them (e.g. ``expression.csv.gz`` + ``labels.csv``)."""
+    expected = (
+        "expected an expression matrix file (CSV, TSV, Parquet or .h5ad; rows = samples, first "
+        "column = sample id, one column per gene) and, when labels are a separate table, "
+        "--labels FILE"
+    )
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and _is_table_name(p))
+    if not files:
+        return f"{expected}; it holds no such file"
+    labels = [f for f in files if "label" in f.lower()]
+    matrices = [f for f in files if f not in labels]
+    if len(matrices) == 1 and len(labels) == 1:
+        return f"{expected}: here {folder / matrices[0]} with --labels {folder / labels[0]}"
+    return f"{expected}; table files in it: {name_few(files, 5)}"
+
+
+def _is_table_name(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith((".csv", ".tsv", ".txt", ".parquet", ".h5ad"))
+
+
+def looks_like_matrix(path: str | Path, sequence_col: str = "sequence") -> bool:
+    """Whether ``path`` is an expression matrix rather than a sequence table: an ``.h5ad``
+    file, or a CSV / TSV / Parquet file whose header has no ``sequence_col`` column and more
+    than ten columns (a folder or a FASTA file is never a matrix)."""
+    path = Path(path)
+    if not path.is_file() or not _is_table_name(path):
+        return False
+    fmt = _format(path)
+    if fmt == "h5ad":
+        return True
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+        else:
+            names = pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", nrows=0).columns
+    except READ_ERRORS:
+        return False  # the sequence reader names the problem
+    return sequence_col not in names and len(names) > 10
+
+
+def is_expression_source(
+    path: str | Path, *, format: str | None, labels: str | None, sequence_col: str | None
+) -> bool:
+    """Whether a command should read ``path`` as an expression matrix: ``--format
+    expression``, a ``--labels`` table, or (format auto) a file that ``looks_like_matrix``
+    or a folder holding one."""
+    if format not in (None, "auto"):
+        return format == "expression"
+    if labels is not None:
+        return True
+    path, column = Path(path), sequence_col or "sequence"
+    if path.is_dir():  # a data set's folder (matrix + labels): the reader says what to pass
+        return any(looks_like_matrix(p, column) for p in sorted(path.iterdir())[:20])
+    return looks_like_matrix(path, column)
+
+
 def _orientation(
     frame: pd.DataFrame,
     path: Path,
@@ -189,9 +252,9 @@ def _orientation(
         cols = len(ids.intersection(frame.columns))
         if rows == 0 and cols == 0:
             raise InputError(
-                f"the sample ids of {labels} (first: {_listing(label_table.index)}) match neither "
-                f"the row names (first: {_listing(frame.index)}) nor the column names "
-                f"(first: {_listing(frame.columns)}) of the matrix",
+                f"the sample ids of {labels} (first: {name_few(label_table.index)}) match neither "
+                f"the row names (first: {name_few(frame.index)}) nor the column names "
+                f"(first: {name_few(frame.columns)}) of the matrix",
                 path=path,
             )
         found = "samples" if rows >= cols else "genes"
@@ -215,7 +278,7 @@ def _check_names(frame: pd.DataFrame, path: Path) -> None:
     for axis, names in (("sample id", frame.index), ("gene name", frame.columns)):
         duplicated = names[names.duplicated()].unique().tolist()
         if duplicated:
-            raise InputError(f"duplicate {axis}(s): {_listing(duplicated)}", path=path)
+            raise InputError(f"duplicate {axis}(s): {name_few(duplicated)}", path=path)
     reserved = [c for c in RESERVED_COLUMNS if c in frame.columns]
     if reserved:
         raise InputError(
@@ -263,14 +326,14 @@ def _join_labels(
     if no_label:
         raise InputError(
             f"{len(no_label)} sample id(s) of the matrix are missing from the labels table "
-            f"{labels}: {_listing(no_label)}",
+            f"{labels}: {name_few(no_label)}",
             path=path,
         )
     no_sample = label_table.index.difference(samples, sort=False).tolist()
     if no_sample:
         raise InputError(
             f"{len(no_sample)} sample id(s) of the labels table {labels} are missing from the "
-            f"matrix: {_listing(no_sample)}",
+            f"matrix: {name_few(no_sample)}",
             path=path,
         )
     return label_table["label"].reindex(samples).rename("label")
@@ -279,7 +342,7 @@ def _join_labels(
 def _require_labels(labels: pd.Series, path: Path | str | None) -> None:
     empty = labels.index[labels.isna()].tolist()
     if empty:
-        raise InputError(f"{len(empty)} sample(s) without a label: {_listing(empty)}", path=path)
+        raise InputError(f"{len(empty)} sample(s) without a label: {name_few(empty)}", path=path)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -287,9 +350,3 @@ def _text(values: pd.Series) -> pd.Series:
     text = values.astype(object).where(values.notna(), None)
     text = text.map(lambda v: None if v is None else str(v).strip() or None)
     return text.astype(object)
-
-
-def _listing(names: Any) -> str:
-    names = [str(n) for n in names]
-    more = f" ... (+{len(names) - _SHOW} more)" if len(names) > _SHOW else ""
-    return ", ".join(names[:_SHOW]) + more

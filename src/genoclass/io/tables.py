@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from genoclass.errors import InputError
+from genoclass.errors import InputError, name_few
 from genoclass.io.records import (
     GROUP_COLUMN,
     SPLIT_NAMES,
@@ -136,8 +136,14 @@ def _load(path: Path, fmt: str) -> pd.DataFrame:
 
 def _require_column(names: list[str], name: str, role: str, path: Path) -> str:
     if name not in names:
-        available = ", ".join(map(repr, names))
-        raise InputError(f"no {role} column {name!r}; available columns: {available}", path=path)
+        hint = ""
+        if role == "sequence" and len(names) > 10:
+            hint = (
+                f"; {len(names):,} columns look like an expression matrix: pass --format "
+                "expression (and --labels FILE when labels are a separate table)"
+            )
+        shown = name_few(names, quote=True)
+        raise InputError(f"no {role} column {name!r}; available columns: {shown}{hint}", path=path)
     return name
 
 

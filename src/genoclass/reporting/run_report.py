@@ -211,6 +211,14 @@ def _confusion_html(test: dict, classes: list[str]) -> str:
     return image_html(figure_to_data_uri(plot_confusion(cm, classes)), "confusion matrix")
 
 
+#: expression facts shown as sentences in the data section: key -> what it says
+PREPROCESSING_FACTS = {
+    "scale": "Scale of the training values",
+    "preprocessing_choice": "Pipeline chosen",
+    "preprocessing": "Steps and genes kept",
+}
+
+
 def _data_html(metrics: dict) -> str:
     """The data section in words: samples per split and class, the files read, duplicate
     counts across and within splits, then any other recorded detail as a settings table."""
@@ -227,6 +235,10 @@ def _data_html(metrics: dict) -> str:
     files = data.pop("files", None)
     if isinstance(files, dict) and files:
         parts += [heading_html("Files read"), _files_html(files)]
+    chosen = {k: data.pop(k) for k in PREPROCESSING_FACTS if isinstance(data.get(k), str)}
+    if chosen:  # expression runs: the scale found and the pipeline chosen for it
+        parts.append(heading_html("Scale and preprocessing"))
+        parts += [text_html(f"{PREPROCESSING_FACTS[k]}: {v}") for k, v in chosen.items()]
     dedup = data.pop("dedup", None)
     duplicates = data.pop("duplicates", None)
     if isinstance(duplicates, dict) and duplicates:

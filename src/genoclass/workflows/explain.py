@@ -57,8 +57,8 @@ EXPRESSION_NOTES = [
     "averaged over the correctly classified samples of that class. Classical models: the "
     "drop in the true-class probability when the gene is permuted (for forests over the "
     "200 genes of highest impurity importance), averaged the same way.",
-    "direction / log2_fold_change: class versus all other samples, on log2(x + 1) of the "
-    "input values (on the values themselves when they are already on a log scale). "
+    "direction / log2_fold_change: class versus all other samples, on log2(x + 1) of "
+    "count-scale input values (on the values themselves when they are log values or ratios). "
     "stability: fraction of 20 bootstrap resamples of the samples in which the gene stays "
     "in the class's top list.",
 ]

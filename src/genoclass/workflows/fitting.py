@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from genoclass.config import TrainConfig
-from genoclass.data.checks import check_single_samples, check_training_classes
+from genoclass.data.checks import check_single_samples, check_training_classes, warn_few_steps
 from genoclass.data.featurize import Featurizer
 from genoclass.data.groups import (
     GroupSettings,
@@ -102,6 +102,7 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     featurizer = input_kind(spec.input_kind).featurizer(spec, config).fit(table[train_rows])
     if spec.family == "neural":
         _check_batch_fits(config, spec, classes, featurizer.input_length, table[train_rows])
+        warn_few_steps(int(train_rows.sum()), config.batch_size, config.epochs)
     features = {}
     for split in SPLITS:
         rows = (table["split"] == split).to_numpy()

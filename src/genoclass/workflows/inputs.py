@@ -12,7 +12,8 @@ import pandas as pd
 
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
-from genoclass.expression.pipeline import parse_steps
+from genoclass.expression.pipeline import AUTO, parse_steps
+from genoclass.expression.scale import check_non_negative
 from genoclass.io.expression import read_expression, read_label_table
 from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
@@ -46,7 +47,7 @@ def check_named(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
     hparams = spec.hparams(config.model_params)
     get_recipe(config.recipe)
     augmenter_from_settings(config.augment)
-    if spec.input_kind == "expression":
+    if spec.input_kind == "expression" and config.preprocess != AUTO:
         parse_steps(config.preprocess)
     return spec, hparams
 
@@ -138,6 +139,13 @@ def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True)
             labels_required=labels_required,
         )
         n = len(data.matrix)
+        check_non_negative(
+            config.preprocess,
+            data.matrix.to_numpy(),
+            list(data.matrix.index),
+            list(data.matrix.columns),
+            path,
+        )
         meta = pd.DataFrame(
             {
                 "id": data.matrix.index.to_numpy(dtype=object),

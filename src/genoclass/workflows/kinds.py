@@ -103,7 +103,9 @@ register_input_kind(
     InputKind(
         "expression",
         read_expression_inputs,
-        lambda spec, c: ExpressionFeaturizer(c.preprocess, c.missing == "impute-median"),
+        lambda spec, c: ExpressionFeaturizer(
+            c.preprocess, c.missing == "impute-median", neural=spec.family == "neural"
+        ),
         ExpressionFeaturizer.from_state,
         explain_expression,
         "all",

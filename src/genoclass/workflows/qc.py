@@ -10,17 +10,17 @@ from genoclass.config import TrainConfig
 from genoclass.data.qc import QCResult, QCSettings, expression_qc, sequence_qc
 from genoclass.data.similarity import MAX_K, MIN_K
 from genoclass.errors import InputError
+from genoclass.io.expression import is_expression_source
 from genoclass.reporting.qc_report import render_qc_page
 from genoclass.workflows.inputs import read_expression_inputs, read_sequence_inputs
 from genoclass.workflows.rundir import staged_directory, write_json
 
 
 def is_expression(config: TrainConfig) -> bool:
-    """Expression data: ``--format expression``, a ``--labels`` table or an ``.h5ad`` file."""
-    return (
-        config.format == "expression"
-        or config.labels is not None
-        or str(config.data).lower().endswith(".h5ad")
+    """Expression data: ``--format expression``, a ``--labels`` table or a file that looks
+    like a matrix (``io.expression.is_expression_source``)."""
+    return is_expression_source(
+        config.data, format=config.format, labels=config.labels, sequence_col=config.sequence_col
     )
 
 
