@@ -3,13 +3,13 @@ configuration."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from genoclass.atomic import write_text_atomic
+from genoclass.io.run_files import RunFiles
 from genoclass.reporting.html import (
     Section,
     image_html,
@@ -24,8 +24,9 @@ from genoclass.reporting.plots import figure_to_data_uri, plot_history
 def write_pretrain_report(run_dir: Path) -> Path:
     """Build ``run_dir/report.html`` from metrics.json, history.csv and config.yaml."""
     run_dir = Path(run_dir)
-    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
+    files = RunFiles(run_dir)
+    metrics = files.read_metrics()
+    config = yaml.safe_load(files.config.read_text(encoding="utf-8")) or {}
     summary = {
         k: metrics.get(k)
         for k in (
@@ -43,7 +44,7 @@ def write_pretrain_report(run_dir: Path) -> Path:
             "final_val_loss",
         )
     }
-    history = pd.read_csv(run_dir / "history.csv")
+    history = pd.read_csv(files.history)
     fig = plot_history(history)
     fig.axes[0].axhline(
         metrics["unigram_baseline_loss"], color="#d64545", ls=":", label="unigram baseline"
@@ -66,4 +67,4 @@ def write_pretrain_report(run_dir: Path) -> Path:
         Section("Configuration", settings_html(config)),
     ]
     page = render_page(f"genoclass pretraining: {metrics.get('model')}", sections)
-    return write_text_atomic(run_dir / "report.html", page)
+    return write_text_atomic(files.report, page)

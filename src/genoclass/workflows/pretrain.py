@@ -10,6 +10,7 @@ import safetensors.torch
 from genoclass.atomic import write_table_atomic, write_with
 from genoclass.data.featurize import SequenceFeaturizer
 from genoclass.errors import InputError
+from genoclass.io.run_files import RunFiles
 from genoclass.models.registry import get_spec
 from genoclass.models.serialize import ModelCard, build_model, save_model
 from genoclass.reporting.pretrain_report import write_pretrain_report
@@ -84,13 +85,14 @@ def run_pretraining(
             "final_val_loss": float(last.get("val_loss", float("nan"))),
             "data": config.data,
         }
-        save_model(model, card, stage / "model")
+        files = RunFiles(stage)
+        save_model(model, card, files.model)
         decoder = {k: v.contiguous() for k, v in module.decoder.state_dict().items()}
         write_with(
             stage / "decoder.safetensors", lambda p: safetensors.torch.save_file(decoder, str(p))
         )
-        write_yaml(stage / "config.yaml", config.to_dict())
-        write_json(stage / "metrics.json", metrics)
-        write_table_atomic(history, stage / "history.csv")
+        write_yaml(files.config, config.to_dict())
+        write_json(files.metrics, metrics)
+        write_table_atomic(history, files.history)
         write_pretrain_report(stage)
     return out
