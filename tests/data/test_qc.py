@@ -170,3 +170,18 @@ def test_gue_prom_core_exact_leakage_matches_a_direct_count(shared_data, tmp_pat
     assert exact == int(test.isin(train).sum()) > 0
     near = report["leakage"]["near_duplicates"]["train-test"]["0.9"]["rows"]
     assert near >= exact
+
+
+def test_train_records_the_cheap_checks_and_prints_a_failed_one(tmp_path, capsys):
+    table = random_table(0, lengths=((100, 140), (160, 200)))  # length alone tells the class
+    table[["id", "sequence", "label"]].to_csv(tmp_path / "data.csv", index=False)
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(tmp_path / "data.csv"), "--model", "kmer_nb"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "warning: data check single_feature_shortcut failed" in printed
+    assert "--max-len" in printed
+    checks = json.loads((out / "metrics.json").read_text())["data"]["checks"]
+    assert checks["status"] == "fail"
+    names = {c["name"]: c["status"] for c in checks["checks"]}
+    assert names["single_feature_shortcut"] == "fail" and names["class_balance"] == "pass"

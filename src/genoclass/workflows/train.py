@@ -99,7 +99,8 @@ def train(
 
 
 def announce(prep: PreparedData) -> None:
-    """Print the split sizes, classes, cross-split duplicates and split groups."""
+    """Print the split sizes, classes, cross-split duplicates, failed data checks (with their
+    fix) and split groups."""
     counts = {s: len(f) for s, f in prep.features.items()}
     dup = prep.info.get("duplicates", {})
     print(
@@ -112,6 +113,9 @@ def announce(prep: PreparedData) -> None:
             else ""
         )
     )
+    for check in prep.info.get("checks", {}).get("checks", []):
+        if check["status"] == "fail":  # the full picture: genoclass data qc
+            print(f"warning: data check {check['name']} failed: {check['fix']}")
     if "grouping" in prep.info:
         grouping, balance = prep.info["grouping"], prep.info["split_balance"]["splits"]
         print(
