@@ -37,3 +37,20 @@ def test_datasets_fetch_from_local_zip_then_listed_as_cached(tmp_path, monkeypat
 def test_fetch_unknown_dataset_exits_2(capsys):
     assert main(["datasets", "fetch", "no_such_dataset"]) == 2
     assert "no_such_dataset" in capsys.readouterr().err
+
+
+def test_models_details_lists_every_param_with_its_default_and_meaning(capsys):
+    import json
+
+    from genoclass.models import available
+
+    for spec in available():
+        assert main(["models", "--details", spec.name]) == 0
+        printed = capsys.readouterr().out
+        assert printed.startswith(f"{spec.name} ({spec.family}")
+        for param in spec.params:
+            assert f"  {param.name} = {json.dumps(param.default)}  (" in printed
+            assert param.bounds.describe() in printed
+            assert not param.meaning or param.meaning in printed
+    assert main(["models", "--details", "nope"]) == 2
+    assert "unknown model 'nope'" in capsys.readouterr().err

@@ -266,6 +266,17 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from genoclass.models import available
 
+    if args.details:
+        from genoclass.models import get_spec
+
+        spec = get_spec(args.details)
+        print(f"{spec.name} ({spec.family}, input {spec.input_kind}): {spec.description}")
+        print("hyperparameters (--param NAME=VALUE):")
+        for param in spec.params:
+            print(f"  {param.name} = {json.dumps(param.default)}  ({param.bounds.describe()})")
+            if param.meaning:
+                print(f"      {param.meaning}")
+        return 0
     for spec in available():
         print(f"{spec.name:<22} {spec.family:<9} {spec.input_kind:<10} {spec.description}")
     return 0
@@ -610,6 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain, output_of=_explain_output)
 
     p = sub.add_parser("models", help="list registered models")
+    p.add_argument(
+        "--details", metavar="NAME", help="one model's --param names, defaults, types and meaning"
+    )
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser(
