@@ -228,7 +228,7 @@ def load_pretrained(
     tokenizer = _load_tokenizer(folder, trust_remote_code)
     settings = FoundationSettings(**{**asdict(settings), "kmer": _input_kmer(tokenizer, folder)})
     backbone = _load_backbone(folder, trust_remote_code)
-    return FoundationClassifier(
+    model = FoundationClassifier(
         backbone,
         tokenizer,
         n_outputs,
@@ -236,6 +236,7 @@ def load_pretrained(
         source=folder,
         trust_remote_code=trust_remote_code,
     )
+    return model.train()  # transformers loads in evaluation mode; a new classifier trains
 
 
 @register(

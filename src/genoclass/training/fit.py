@@ -182,6 +182,7 @@ def lightning_fit(
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         warnings.filterwarnings("ignore", ".*weights_only.*")
         warnings.filterwarnings("ignore", ".*IterableDataset.*")
+        warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")  # no validation split
         trainer.fit(
             module,
             train_loader,
