@@ -25,12 +25,11 @@ import pandas as pd
 import torch
 
 from genoclass.data.loaders import FeatureSet
-from genoclass.errors import InputError
 from genoclass.models.registry import get_spec
 from genoclass.models.serialize import ModelCard, build_model, load_model, save_model
 from genoclass.training.fit import fit_model, predict_proba
-from genoclass.training.recipes import HEAD_PREFIX, FitSettings
-from genoclass.training.transfer import Transfer
+from genoclass.training.recipes import FitSettings
+from genoclass.training.transfer import Transfer, load_trunk, set_trunk_frozen, trunk_state
 
 
 @dataclass
@@ -125,30 +124,18 @@ class NeuralClassifier(Classifier):
         return int(sum(p.numel() for p in self.model.parameters() if p.requires_grad))
 
     def trunk_state(self) -> dict[str, torch.Tensor]:
-        """Every weight outside the head (state-dict keys not starting with ``head.``)."""
-        return {k: v for k, v in self.model.state_dict().items() if not k.startswith(HEAD_PREFIX)}
+        """Every weight outside the head (``training.transfer.trunk_state``)."""
+        return trunk_state(self.model)
 
     def load_trunk(self, state: Mapping[str, torch.Tensor], *, source: str | Path) -> None:
-        """Copy the trunk weights in ``state`` (e.g. another run's model; its head is
-        ignored) into this model; a missing, unexpected or differently shaped trunk tensor
-        is an input error naming ``source``."""
-        mine = self.trunk_state()
-        theirs = {k: v for k, v in state.items() if not k.startswith(HEAD_PREFIX)}
-        missing, unexpected = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
-        wrong = [k for k in set(mine) & set(theirs) if mine[k].shape != theirs[k].shape]
-        if missing or unexpected or wrong:
-            raise InputError(
-                f"trunk weights do not fit this model: missing {missing[:3]}, "
-                f"unexpected {unexpected[:3]}, other shape {sorted(wrong)[:3]}",
-                path=source,
-            )
-        self.model.load_state_dict(theirs, strict=False)
+        """Copy another model's trunk weights into this one (``training.transfer.load_trunk``:
+        a tensor that does not fit is an input error naming ``source``)."""
+        load_trunk(self.model, state, source=source)
 
     def freeze_trunk(self, frozen: bool = True) -> None:
-        """Stop (or, with ``frozen=False``, restart) training every parameter outside the head."""
-        for name, parameter in self.model.named_parameters():
-            if not name.startswith(HEAD_PREFIX):
-                parameter.requires_grad_(not frozen)
+        """Stop (or, with ``frozen=False``, restart) training every parameter outside the head
+        (``training.transfer.set_trunk_frozen``)."""
+        set_trunk_frozen(self.model, frozen)
 
 
 class ClassicalClassifier(Classifier):

@@ -18,9 +18,6 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping
 from genoclass.config import TrainConfig, default_of
 from genoclass.errors import InputError
 
-#: state-dict prefix of a neural model's head (trunk + head, docs/design.md); the rest: trunk
-HEAD_PREFIX = "head."
-
 
 @dataclass
 class FitSettings:

@@ -19,6 +19,7 @@ batch-norm statistics and dropout stay as trained) and trains a head on its feat
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,38 @@ class Transfer:
         return TrunkFreezer(self.frozen_epochs)
 
 
+#: state-dict prefix of a neural model's head (trunk + head, docs/design.md); the rest: trunk
+HEAD_PREFIX = "head."
+
+
 def base_model(model: nn.Module) -> nn.Module:
     """The model holding trunk and head: a window wrapper's inner model, else ``model``."""
     return model.inner if isinstance(model, WindowedClassifier) else model
+
+
+def trunk_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Every weight of the model holding trunk and head outside its head (state-dict keys
+    not starting with ``head.``)."""
+    return {
+        k: v for k, v in base_model(model).state_dict().items() if not k.startswith(HEAD_PREFIX)
+    }
+
+
+def load_trunk(model: nn.Module, state: Mapping[str, torch.Tensor], *, source: str | Path) -> None:
+    """Copy the trunk weights in ``state`` (another model's state dict; its head is ignored)
+    into ``model``; a missing, unexpected or differently shaped trunk tensor is an input
+    error naming ``source``."""
+    mine = trunk_state(model)
+    theirs = {k: v for k, v in state.items() if not k.startswith(HEAD_PREFIX)}
+    missing, unexpected = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+    wrong = sorted(k for k in set(mine) & set(theirs) if mine[k].shape != theirs[k].shape)
+    if missing or unexpected or wrong:
+        raise InputError(
+            f"trunk weights do not fit this model: missing {missing[:3]}, "
+            f"unexpected {unexpected[:3]}, other shape {wrong[:3]}",
+            path=source,
+        )
+    base_model(model).load_state_dict(theirs, strict=False)
 
 
 def parameter_groups(model: nn.Module, lr: float, trunk_lr_scale: float) -> list[dict[str, Any]]:
@@ -247,18 +277,12 @@ def _copy_weights(
     ``model``; returns "kept" or "new" (the head). Trunk tensors that do not match are an
     InputError naming them."""
     theirs = source.state_dict()
+    load_trunk(model, theirs, source=folder)
     ours = model.state_dict()
-    trunk = [k for k in ours if not k.startswith("head.")]
-    wrong = sorted(
-        k
-        for k in set(trunk) | {k for k in theirs if not k.startswith("head.")}
-        if k not in theirs or k not in ours or theirs[k].shape != ours[k].shape
-    )
-    if wrong:
-        raise InputError(f"--init: trunk weights do not match this model: {wrong[:3]}", path=folder)
-    heads = [k for k in ours if k.startswith("head.")]
+    heads = [k for k in ours if k.startswith(HEAD_PREFIX)]
     keep = source_card.classes == card.classes and all(
         k in theirs and theirs[k].shape == ours[k].shape for k in heads
     )
-    model.load_state_dict({k: theirs[k] for k in (trunk + heads if keep else trunk)}, strict=False)
+    if keep:
+        model.load_state_dict({k: theirs[k] for k in heads}, strict=False)
     return "kept" if keep else "new"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -223,23 +222,21 @@ def fit_one(
     splits: tuple[str, ...] = ("test", "val"),
     progress: bool = False,
     card: ModelCard | None = None,
-    setup: Callable[[Classifier], None] | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     identity: dict[str, Any] | None = None,
 ) -> FittedModel:
     """Build ``config.model`` (seeded by ``config.seed``), fit it on ``prep``'s training
     split (validation picks the best epoch), and score those of ``splits`` that ``prep``
-    holds. ``setup`` runs on the new classifier before fitting (e.g. load a trunk, freeze
-    it); ``checkpoint_dir``, ``resume`` and ``identity`` make an interrupted fit resumable."""
+    holds. With ``config.init`` the model starts from that run's trunk
+    (``training.transfer.build_initial_model``); ``checkpoint_dir``, ``resume`` and
+    ``identity`` make an interrupted fit resumable."""
     seed_everything(config.seed)
     card = card or model_card(config, prep)
     model, transfer = build_initial_model(config, card)  # from scratch unless --init
     classifier = wrap(model, card)
     if transfer is not None:
         classifier.transfer = transfer
-    if setup is not None:
-        setup(classifier)
     train = prep.features["train"]
     weights = balanced_class_weights(train.y, len(prep.classes)) if config.class_weights else None
     report = classifier.fit(
