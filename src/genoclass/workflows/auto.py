@@ -16,7 +16,7 @@ from typing import Any
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.workflows.fitting import fit_one, prepare
-from genoclass.workflows.inputs import check_run
+from genoclass.workflows.inputs import LabelledData, check_run
 from genoclass.workflows.kinds import input_kind
 
 AUTO = "auto"
@@ -28,34 +28,40 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def data_kind(config: TrainConfig) -> str:
-    """``sequence`` when ``config.data`` reads as labelled sequences, else ``expression``
-    (a matrix of samples x genes); an input that is neither raises the sequence reader's
-    error, which names the file and the problem."""
+def read_for_auto(config: TrainConfig) -> tuple[str, LabelledData]:
+    """The data's kind and the data, read once for every candidate of that kind (they share
+    one reader): ``sequence`` when ``config.data`` reads as labelled sequences, else
+    ``expression`` (a matrix of samples x genes); an input that is neither raises the
+    sequence reader's error, which names the file and the problem."""
     try:
-        input_kind("tokens").reader(config)
+        return "sequence", input_kind("tokens").reader(config)
     except InputError as sequence_error:
         try:
-            input_kind("expression").reader(config)
+            return "expression", input_kind("expression").reader(config)
         except InputError:
             raise sequence_error from None
-        return "expression"
-    return "sequence"
 
 
-def choose_model(config: TrainConfig, *, progress: bool = False) -> dict[str, Any]:
-    """Fit each candidate for the data's kind with ``config``'s settings and return the
-    choice: ``chosen``, ``selection`` and one row per candidate (validation MCC, accuracy
-    and macro F1, parameters, CPU seconds)."""
+def choose_model(
+    config: TrainConfig, *, progress: bool = False, data: LabelledData | None = None
+) -> tuple[dict[str, Any], LabelledData]:
+    """Fit each candidate for the data's kind with ``config``'s settings (on ``data`` when
+    given, already read, else on ``config.data``) and return the choice (``chosen``,
+    ``selection`` and one row per candidate: validation MCC, accuracy and macro F1,
+    parameters, CPU seconds) and the data, for the chosen run."""
     if config.model_params:
         raise InputError(
             "--param names one model's hyperparameters; it cannot go with --model auto"
         )
+    if data is None:
+        kind, data = read_for_auto(config)
+    else:
+        kind = "expression" if "sequence" not in data.table else "sequence"
     rows = []
-    for name in CANDIDATES[data_kind(config)]:
+    for name in CANDIDATES[kind]:
         candidate = dataclasses.replace(config, model=name)
         spec, _ = check_run(candidate)
-        prep = prepare(candidate, spec, input_kind(spec.input_kind).reader(candidate))
+        prep = prepare(candidate, spec, data)
         if "val" not in prep.features:
             raise InputError(
                 "--model auto chooses on the validation split: give --val or --val-size > 0"
@@ -80,4 +86,5 @@ def choose_model(config: TrainConfig, *, progress: bool = False) -> dict[str, An
         )
     best = max(rows, key=lambda row: row["val_mcc"])  # max keeps the first of equals
     print(f"auto: chose {best['model']} (highest validation MCC)", flush=True)
-    return {"chosen": best["model"], "selection": "highest validation MCC", "candidates": rows}
+    choice = {"chosen": best["model"], "selection": "highest validation MCC", "candidates": rows}
+    return choice, data

@@ -32,7 +32,6 @@ from genoclass.data.groups import (
 )
 from genoclass.data.leakage import cross_split_duplicates
 from genoclass.data.loaders import SequenceFeatures
-from genoclass.data.qc import cheap_checks
 from genoclass.data.splits import SPLITS, assign_splits
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import bootstrap_ci
@@ -128,7 +127,6 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     }
     if "sequence" in table:
         info["duplicates"] = cross_split_duplicates(table)
-    info["checks"] = cheap_checks(table)
     return PreparedData(table, classes, y, featurizer, features, info)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig
+from genoclass.data.qc import cheap_checks
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
@@ -67,7 +68,7 @@ def train(
         raise InputError("--out is required")
     auto = None
     if config.model == AUTO:
-        auto = choose_model(config, progress=progress)
+        auto, data = choose_model(config, progress=progress, data=data)
         config = dataclasses.replace(config, model=auto["chosen"])
     spec, _ = check_run(config)
     if data is None:
@@ -75,6 +76,7 @@ def train(
     prep = prepare(config, spec, data)
     if "test" not in prep.features:
         raise InputError("no test rows: give --test or a test_size > 0")
+    prep.info["checks"] = cheap_checks(prep.table)  # once per run, not per candidate or trial
     announce(prep)
     train_rows = prep.table[prep.table["split"] == "train"]
     card = model_card(
