@@ -72,10 +72,11 @@ def _columns(args: argparse.Namespace) -> dict[str, str | None]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from genoclass.workflows.demo import run_demo
+    from genoclass.workflows.demo import next_steps, run_demo
 
     run = run_demo(args.out, seed=args.seed, overwrite=True)
     _print_result(run)
+    print("\n".join(next_steps(run, args.out)))
     return 0
 
 
@@ -110,7 +111,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from genoclass.workflows.crossval import run_crossval
 
         out = run_crossval(config, overwrite=args.overwrite)
-        print((out / "cv_summary.csv").read_text())
+        _print_crossval(out)
         print(f"cross-validation: {out / 'cv.json'}")
         return 0
     result = train(config, resume=args.resume, overwrite=args.overwrite)
@@ -155,9 +156,48 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cross=args.cross.split(",") if args.cross else None,
         variants=load_variants(args.variants) if args.variants else None,
     )
-    print((out / "comparison.csv").read_text())
+    _print_comparison(out)
     print(f"comparison: {out / 'comparison.csv'}\nreport: {out / 'comparison.html'}")
     return 0
+
+
+#: test metrics shown in the terminal tables of compare and --cv (the CSV files hold all)
+SHOWN_METRICS = ("accuracy", "f1_macro", "mcc", "roc_auc")
+
+
+def _print_comparison(out: Path) -> None:
+    """The comparison as an aligned table: mean ± sd over seeds per model."""
+    import pandas as pd
+
+    from genoclass.reporting.terminal import mean_sd_table
+
+    result = json.loads((out / "comparison.json").read_text())
+    summary = pd.read_csv(out / "comparison.csv")
+    metric, cross = result["metric"], result["protocol"]["cross_data"]
+    columns = dict.fromkeys([metric, *SHOWN_METRICS])  # the choosing metric first
+    columns.update({f"{m}@{Path(p).name}": None for p in cross for m in ("accuracy", "mcc")})
+    print(f"test metrics, mean ± sd over {summary['n'].max()} seed(s):")
+    print(mean_sd_table(summary, "model", [*columns, "params", "train_seconds"], ["n"]))
+    print(f"best by {metric}: {result['best_model']}")
+
+
+def _print_crossval(out: Path) -> None:
+    """The cross-validation as aligned tables: test metrics per fold, then mean ± sd."""
+    import pandas as pd
+
+    from genoclass.reporting.terminal import aligned_table, frame_table, mean_sd_cell
+
+    folds = pd.read_csv(out / "cv.csv")
+    shown = ["seed", "fold", "n_test", *(m for m in SHOWN_METRICS if m in folds)]
+    print("test metrics per fold:")
+    print(frame_table(folds[[*shown, "train_seconds"]]))
+    print(f"\nmean ± sd over {len(folds)} folds:")
+    summary = pd.read_csv(out / "cv_summary.csv")
+    rows = [
+        {"metric": r.metric, "mean ± sd": mean_sd_cell(r.mean, r.sd), "folds": str(r.n)}
+        for r in summary.itertuples()
+    ]
+    print(aligned_table(rows, left=["metric"]))
 
 
 def _parse_augment(text: str) -> dict[str, float]:
@@ -184,6 +224,7 @@ def _parse_param(text: str) -> tuple[str, object]:
 def _print_result(run: Path, metrics: dict | None = None) -> None:
     """The test metrics of a run (read from the run directory unless given) and its paths."""
     from genoclass.io.run_files import RunFiles
+    from genoclass.reporting.run_report import best_epoch_text
 
     files = RunFiles(run)
     recorded = metrics or files.read_metrics()
@@ -195,6 +236,9 @@ def _print_result(run: Path, metrics: dict | None = None) -> None:
         f"test accuracy {test['accuracy']:.4f}  macro F1 {test['f1_macro']:.4f}  "
         f"MCC {test['mcc']:.4f}"
     )
+    best = best_epoch_text(recorded)
+    if best:
+        print(f"best epoch {best}; its weights were kept")
     print(f"run directory: {run}\nreport: {files.report}")
 
 
@@ -206,15 +250,30 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.out:
         check_output_file(args.out, "--out")
     result = evaluate_run(args.model, args.data, split=args.split, **_columns(args))
-    m = result["metrics"]
-    print(
-        f"n={result['n']} accuracy {m['accuracy']:.4f}  macro F1 {m['f1_macro']:.4f}  "
-        f"MCC {m['mcc']:.4f}"
-    )
+    print(f"{result['n']} samples" + (f" (the run's {args.split} split)" if args.split else ""))
+    print(_metrics_with_ci(result["metrics"]))
     if args.out:
         write_json(Path(args.out), result)
         print(f"metrics: {args.out}")
     return 0
+
+
+def _metrics_with_ci(metrics: dict) -> str:
+    """The main metrics as an aligned table with their bootstrap 95 % intervals."""
+    from genoclass.reporting.terminal import aligned_table, cell
+
+    names = {"accuracy": "accuracy", "f1_macro": "macro F1", "mcc": "MCC", "roc_auc": "ROC AUC"}
+    intervals = metrics.get("ci95", {})
+    rows = [
+        {
+            "metric": label,
+            "value": cell(metrics.get(key)),
+            "95% CI": "[{}, {}]".format(*map(cell, intervals[key])) if key in intervals else "",
+        }
+        for key, label in names.items()
+        if key in metrics
+    ]
+    return aligned_table(rows, left=["metric", "95% CI"])
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

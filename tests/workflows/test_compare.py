@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -75,6 +76,19 @@ def test_rerun_resumes_by_skipping_finished_runs(compared: Path, capsys) -> None
     out = capsys.readouterr().out
     assert out.count("finished earlier, skipped") == 5
     assert "model 3/3 kmer_lr  seed 2/2: training" in out
+    lines = out.splitlines()
+    done = [line for line in lines if line.startswith("compare run ")]
+    assert [line.split("  ")[0] for line in done] == [f"compare run {i}/6" for i in range(1, 7)]
+    assert "cnn seed 42: test accuracy 0." in done[0] and "ETA" in done[0]
+    # the comparison as an aligned table: mean ± sd, 3 decimals, one row per model
+    start = lines.index("test metrics, mean ± sd over 2 seed(s):") + 1
+    table = lines[start : start + 4]
+    assert table[0].split()[:5] == ["model", "accuracy", "f1_macro", "mcc", "roc_auc"]
+    assert [row.split()[0] for row in table[1:]] == MODELS
+    assert len({len(row) for row in table}) == 1
+    assert len({tuple(i for i, c in enumerate(row) if c == "±") for row in table[1:]}) == 1
+    assert re.search(r" 0\.\d{3} ± 0\.\d{3} ", table[1])
+    assert lines[start + 4].startswith("best by accuracy: ")
     assert (compared / "runs" / "kmer_lr" / "seed43" / "metrics.json").exists()
 
 

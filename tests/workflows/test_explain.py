@@ -56,7 +56,15 @@ def test_cli_explain_writes_arrays_motifs_and_a_rendering_report(demo_like_run, 
     ]
     assert main(argv) == 0
     out = run / "explain"
-    assert "explain.html" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "explain.html" in printed
+    # progress: a line per method and (at least the last) per batch of attributions
+    lines = printed.splitlines()
+    assert [x.split("  ")[:2] for x in lines if x.startswith("attribution method")] == [
+        ["attribution method 1/2", "saliency"],
+        ["attribution method 2/2", "deeplift"],
+    ]
+    assert any(x.startswith("deeplift batch 1/1  elapsed") for x in lines)
     arrays = np.load(out / "attributions.npz")
     assert arrays["saliency"].shape == arrays["deeplift"].shape == arrays["onehot"].shape
     assert arrays["onehot"].shape[1] == 4 and len(arrays["id"]) <= 60

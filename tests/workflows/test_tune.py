@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import signal
 import subprocess
 import sys
@@ -36,8 +37,13 @@ def _config(data: Path, out: Path):
     )
 
 
-def test_ordered_grid_steps_in_order_and_resumes(data: Path, tmp_path: Path) -> None:
+def test_ordered_grid_steps_in_order_and_resumes(data: Path, tmp_path: Path, capsys) -> None:
     out = run_tune(_config(data, tmp_path / "t"), data / "space.yaml", objective="accuracy")
+    trials = [x for x in capsys.readouterr().out.splitlines() if x.startswith("trial ")]
+    assert [t.split("  ")[0] for t in trials] == [f"trial {i}/4" for i in range(1, 5)]
+    assert trials[0].split("  ")[1] == "C=0.0001, max_iter=50" and "ETA" in trials[0]
+    assert re.search(r"  accuracy \d\.\d{4} \(best \d\.\d{4}\)", trials[0])
+    assert trials[2].split("  ")[2].endswith("(reused)")  # step 2 starts from step 1's choice
     best = json.loads((out / "best.json").read_text())
     assert [s["param"] for s in best["steps"]] == ["C", "max_iter"]
     assert best["steps"][0]["values"] == [0.0001, 1.0]

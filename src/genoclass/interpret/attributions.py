@@ -14,13 +14,17 @@ import copy
 import warnings
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from captum.attr import DeepLift, InputXGradient, IntegratedGradients, Saliency
 from torch import nn
 
 from genoclass.alphabet import TOKEN_IDS
+from genoclass.training.progress import Steps, progress
 
 Target = int | torch.Tensor
+#: seconds between progress lines of attribution batches (when not on a terminal)
+BATCH_LINES_S = 10.0
 Method = Callable[..., torch.Tensor]
 
 
@@ -233,11 +237,28 @@ def attribute(
     fn = METHODS[method]
     targets = torch.as_tensor(target).expand(len(x))
     parts = []
-    for start in range(0, len(x), batch_size):
+    starts = range(0, len(x), batch_size)
+    for start in progress(starts, len(starts), f"{method} batch", every=BATCH_LINES_S, leave=False):
         rows = slice(start, start + batch_size)
         sub_lengths = None if lengths is None else lengths[rows]
         parts.append(fn(model, x[rows], targets[rows], sub_lengths))
     return torch.cat(parts) if parts else torch.zeros_like(x)
+
+
+def attribute_methods(
+    model: nn.Module,
+    x: torch.Tensor,
+    target: Target,
+    methods: list[str],
+    lengths: torch.Tensor | None = None,
+) -> dict[str, np.ndarray]:
+    """``attribute`` for each of ``methods`` (as arrays), one progress step per method."""
+    result = {}
+    with Steps(len(methods), "attribution method") as steps:
+        for method in methods:
+            result[method] = attribute(model, x, target, method, lengths).numpy()
+            steps.step(method)
+    return result
 
 
 def position_scores(attributions: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from genoclass.expression.scale import log_values
-from genoclass.interpret.attributions import attribute
+from genoclass.interpret.attributions import BATCH_LINES_S
+from genoclass.training.progress import progress
 
 BIOMARKER_COLUMNS = [
     "class",
@@ -38,13 +37,6 @@ BIOMARKER_COLUMNS = [
 def correct_rows(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Boolean mask of the samples whose most probable class is their true class."""
     return np.asarray(proba).argmax(1) == np.asarray(y)
-
-
-def sample_attributions(
-    model: nn.Module, x: torch.Tensor, y: np.ndarray, method: str = "integrated_gradients"
-) -> np.ndarray:
-    """Attributions (samples, genes) of each sample for its own class by ``method``."""
-    return attribute(model, x, torch.as_tensor(y), method).numpy()
 
 
 def class_means(values: np.ndarray, y: np.ndarray, n_classes: int, rows: np.ndarray) -> np.ndarray:
@@ -89,7 +81,8 @@ def permutation_importance(
     drops = np.zeros(x.shape)
     genes = np.repeat(np.asarray(genes), n_repeats)
     chunk = max(1, max_values // x.size)
-    for start in range(0, len(genes), chunk):
+    starts = range(0, len(genes), chunk)
+    for start in progress(starts, len(starts), "permutation block", every=BATCH_LINES_S):
         block = genes[start : start + chunk]
         copies = np.repeat(x[None], len(block), axis=0)
         for k, g in enumerate(block):

@@ -21,13 +21,12 @@ from torch import nn
 from genoclass.config import Bounds, check_fields, setting
 from genoclass.data.featurize import Featurizer
 from genoclass.errors import InputError
-from genoclass.interpret.attributions import METHODS, attribute, onehot_model
+from genoclass.interpret.attributions import METHODS, attribute_methods, onehot_model
 from genoclass.interpret.biomarkers import (
     classical_importance,
     correct_rows,
     impurity_importance,
     rank_biomarkers,
-    sample_attributions,
 )
 from genoclass.interpret.motifs import MotifThresholds, discover_motifs
 from genoclass.io.sequences import sequence_table
@@ -203,7 +202,7 @@ def _explain_onehot(
     motifs of the first method's contributions."""
     target = torch.from_numpy(y[rows])
     methods = options.methods or ["integrated_gradients"]
-    attributions = {m: attribute(model, x, target, m, lengths).numpy() for m in methods}
+    attributions = attribute_methods(model, x, target, methods, lengths)
     contributions = attributions[methods[0]] * x.numpy()
     motifs, rejected = discover_motifs(
         x.numpy(),
@@ -260,7 +259,7 @@ def explain_expression(
     if isinstance(model, nn.Module):
         x = torch.from_numpy(features.x)
         methods = options.methods or ["integrated_gradients"]
-        arrays = {m: sample_attributions(model, x, y, m) for m in methods}
+        arrays = attribute_methods(model, x, torch.as_tensor(y), methods)
         method = methods[0]
     else:
         arrays = {"permutation": classical_importance(model, features.x, y, seed=options.seed)}

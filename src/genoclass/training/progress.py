@@ -1,13 +1,21 @@
-"""Progress display: Lightning's bar on a terminal, one line per epoch in logs and CI."""
+"""Progress display, one policy for every long job: a live tqdm bar when stdout is a
+terminal; in logs and CI, printed lines on stdout (one per epoch, one per fold, run or
+trial, and periodic ones for many short steps) with the elapsed time and an ETA."""
 
 from __future__ import annotations
 
 import math
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import TypeVar
 
 import lightning as L
 from lightning.pytorch.callbacks import Callback, TQDMProgressBar
+from tqdm import tqdm
+
+T = TypeVar("T")
 
 
 class EpochLines(Callback):
@@ -30,3 +38,77 @@ class EpochLines(Callback):
 def progress_callback() -> Callback:
     """A progress bar when stdout is a terminal, else one printed line per epoch."""
     return TQDMProgressBar(leave=True) if sys.stdout.isatty() else EpochLines()
+
+
+def duration(seconds: float) -> str:
+    """``"42s"``, ``"3m05s"`` or ``"2h07m"``: a duration as a person reads it."""
+    seconds = max(int(round(seconds)), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+class Steps:
+    """Progress through ``total`` steps called ``desc``: a tqdm bar on a terminal, else a
+    line ``DESC i/N  NOTE  elapsed 1m05s  ETA 2m10s`` on stdout after a step, at most one
+    per ``every`` seconds (the last step always prints). Use as a context manager."""
+
+    def __init__(self, total: int, desc: str, *, every: float = 0.0, leave: bool = True) -> None:
+        self.total, self.desc, self.every, self.done = max(total, 0), desc, every, 0
+        self._start = self._printed = time.perf_counter()
+        self._bar = (
+            tqdm(total=self.total, desc=desc, file=sys.stdout, leave=leave, dynamic_ncols=True)
+            if sys.stdout.isatty()
+            else None
+        )
+
+    def step(self, note: str = "") -> None:
+        """One step done; ``note`` says what it was or what it gave."""
+        self.done += 1
+        if self._bar is not None:
+            self._bar.set_postfix_str(note, refresh=False)
+            self._bar.update(1)
+            return
+        now = time.perf_counter()
+        if self.done < self.total and now - self._printed < self.every:
+            return
+        self._printed = now
+        print(self.line(note, now - self._start), flush=True)
+
+    def line(self, note: str, elapsed: float) -> str:
+        """The printed line after ``self.done`` steps taking ``elapsed`` seconds."""
+        parts = [f"{self.desc} {self.done}/{self.total}", note, f"elapsed {duration(elapsed)}"]
+        if 0 < self.done < self.total:
+            parts.append(f"ETA {duration(elapsed / self.done * (self.total - self.done))}")
+        return "  ".join(p for p in parts if p)
+
+    def write(self, text: str) -> None:
+        """Print a line without breaking the bar."""
+        if self._bar is not None:
+            self._bar.write(text, file=sys.stdout)
+        else:
+            print(text, flush=True)
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def progress(
+    items: Iterable[T], total: int, desc: str, *, every: float = 0.0, leave: bool = True
+) -> Iterator[T]:
+    """``items`` with progress (``Steps``): one step per item, counted once it is done."""
+    with Steps(total, desc, every=every, leave=leave) as steps:
+        for item in items:
+            yield item
+            steps.step()

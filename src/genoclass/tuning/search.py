@@ -18,6 +18,7 @@ callback), so a restarted search runs every grid point exactly once to completio
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import time
@@ -34,6 +35,7 @@ import sqlalchemy
 
 from genoclass.errors import InputError
 from genoclass.evaluation.desirability import integrated_f1_relative
+from genoclass.training.progress import Steps
 from genoclass.tuning.space import SearchSpace, decode, encode
 
 #: criterion -> optimisation direction (validation split)
@@ -87,20 +89,53 @@ def run_search(
     study = open_study(study_name, storage, CRITERIA[objective], sampler)
     recover_stale_trials(study, requeue=strategy != "ordered-grid")
     if strategy == "ordered-grid":
-        best, steps = _ordered_grid(study, space, evaluate, start, objective)
+        with TrialLines(sum(len(space.values(n)) for n in space.params), objective) as lines:
+            best, steps = _ordered_grid(study, space, evaluate, start, objective, lines)
         return SearchResult(best, trials_frame(study), steps)
     total = space.grid_size() if strategy == "grid" else (n_trials or 20)
     done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
     if total > done:
-        study.optimize(
-            lambda trial: _run_sampled(trial, space, evaluate, objective, strategy == "grid"),
-            n_trials=total - done,
-            callbacks=[
-                optuna.study.MaxTrialsCallback(total, states=(optuna.trial.TrialState.COMPLETE,))
-            ],
-        )
+        with TrialLines(total - done, objective) as lines:
+            study.optimize(
+                lambda trial: _run_sampled(
+                    trial, space, lines.counted(evaluate), objective, strategy == "grid"
+                ),
+                n_trials=total - done,
+                callbacks=[
+                    optuna.study.MaxTrialsCallback(
+                        total, states=(optuna.trial.TrialState.COMPLETE,)
+                    )
+                ],
+            )
     best = {k: decode(v) for k, v in study.best_trial.params.items()}
     return SearchResult(best, trials_frame(study))
+
+
+class TrialLines(Steps):
+    """Progress of a search, one step per trial: ``trial i/N  a=1, b=0.01  mcc 0.712
+    (best 0.744)  elapsed  ETA`` (the objective on the validation split)."""
+
+    def __init__(self, total: int, objective: str) -> None:
+        super().__init__(total, "trial")
+        self.objective, self.best = objective, math.nan
+
+    def record(self, params: dict[str, Any], criteria: dict[str, Any], note: str = "") -> None:
+        """Count one trial of ``params`` that gave ``criteria``."""
+        value = float(criteria[self.objective])
+        better = max if CRITERIA[self.objective] == "maximize" else min
+        self.best = value if math.isnan(self.best) else better(self.best, value)
+        shown = ", ".join(f"{k}={encode(v)}" for k, v in params.items())
+        self.step(f"{shown}  {self.objective} {value:.4f} (best {self.best:.4f}){note}")
+
+    def counted(self, evaluate: Evaluate) -> Evaluate:
+        """``evaluate``, recording each trial it runs."""
+
+        def run(params: dict[str, Any]) -> dict[str, Any]:
+            criteria = evaluate(params)
+            self.record(params, criteria)
+            return criteria
+
+        return run
 
 
 def check_search(strategy: str, objective: str, n_trials: int | None) -> None:
@@ -270,8 +305,10 @@ def _ordered_grid(
     evaluate: Evaluate,
     start: dict[str, Any],
     objective: str,
+    lines: TrialLines,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """S4's ordered grid search; returns the final parameters and one record per step."""
+    """S4's ordered grid search; returns the final parameters and one record per step (each
+    candidate, run or reused from the study, is a step of ``lines``)."""
     current = {}
     for name in space.params:
         value = start.get(name)
@@ -281,7 +318,10 @@ def _ordered_grid(
         results = []
         for value in space.values(name):
             params = {**current, name: value}
+            ran = len(study.get_trials(deepcopy=False))
             results.append(_cached_or_run(study, space, params, evaluate, objective, name))
+            reused = len(study.get_trials(deepcopy=False)) == ran
+            lines.record(params, results[-1], " (reused)" if reused else "")
         scores = _step_scores(results, objective)
         pick = int(np.argmin(scores) if CRITERIA[objective] == "minimize" else np.argmax(scores))
         current[name] = space.values(name)[pick]

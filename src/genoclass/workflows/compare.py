@@ -25,6 +25,7 @@ from genoclass.evaluation.stats import paired_test, summarize_runs
 from genoclass.io.run_files import RunFiles
 from genoclass.models import get_spec
 from genoclass.reporting.compare_report import write_compare_report
+from genoclass.training.progress import Steps
 from genoclass.workflows.apply import evaluate_run
 from genoclass.workflows.inputs import check_run
 from genoclass.workflows.rundir import write_json
@@ -118,18 +119,22 @@ def run_compare(
     for entry in entries:
         check_run(entry)
     seed_list = [base.seed + j for j in range(seeds)]
-    for i, name in enumerate(models, 1):
-        for j, seed in enumerate(seed_list, 1):
-            run_dir = run_dir_of(out, name, seed)
-            step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
-            if RunFiles(run_dir).finished():
-                print(f"{step}: finished earlier, skipped", flush=True)
-            else:
-                print(f"{step}: training", flush=True)
-                config = replace(entry_config(base, name, variants), seed=seed, out=str(run_dir))
-                run_training(config, resume=True, progress=progress)
-            for path in cross or []:
-                _cross_score(out, name, seed, path)
+    with Steps(len(models) * seeds, "compare run") as steps:
+        for i, name in enumerate(models, 1):
+            for j, seed in enumerate(seed_list, 1):
+                run_dir = run_dir_of(out, name, seed)
+                step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
+                if RunFiles(run_dir).finished():
+                    steps.write(f"{step}: finished earlier, skipped")
+                else:
+                    steps.write(f"{step}: training")
+                    config = replace(
+                        entry_config(base, name, variants), seed=seed, out=str(run_dir)
+                    )
+                    run_training(config, resume=True, progress=progress)
+                for path in cross or []:
+                    _cross_score(out, name, seed, path)
+                steps.step(_run_note(run_dir, name, seed, metric))
     runs = collect_runs(out, models, seed_list, cross or [])
     result = summarize(runs, metric, cross or [])
     result["protocol"] = {
@@ -149,6 +154,12 @@ def run_compare(
     write_json(out / "comparison.json", result)
     write_compare_report(out)
     return out
+
+
+def _run_note(run_dir: Path, name: str, seed: int, metric: str) -> str:
+    """What a progress line says about a finished run: which one and its test score."""
+    value = RunFiles(run_dir).read_metrics()["test"].get(metric)
+    return f"{name} seed {seed}: test {metric} " + ("n/a" if value is None else f"{value:.3f}")
 
 
 def _cross_score(out: Path, model: str, seed: int, path: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from genoclass.evaluation.bootstrap import mean_sd
 from genoclass.evaluation.desirability import integrated_f1_relative
 from genoclass.io.run_files import RunFiles
 from genoclass.reporting.cv_report import write_cv_report
+from genoclass.training.progress import Steps
 from genoclass.workflows.auto import AUTO
 from genoclass.workflows.fitting import split_groups
 from genoclass.workflows.inputs import LabelledData, check_run
@@ -88,22 +89,25 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
     seeds = [config.seed + i for i in range(max(config.cv_seeds, 1))]
     rows = []
     groups = split_groups(table, config)
-    for seed in seeds:
-        folds = fold_assignments(table["label"].to_numpy(), config.cv, seed, groups)
-        for fold in range(config.cv):
-            run_dir = out / "folds" / f"s{seed}_f{fold + 1}"
-            if not RunFiles(run_dir).finished():
-                fold_table = table.assign(split=np.where(folds == fold, "test", None))
-                fold_config = dataclasses.replace(
-                    config, cv=0, seed=seed, split_seed=seed, out=str(run_dir)
-                )
-                run_training(
-                    fold_config,
-                    overwrite=True,
-                    progress=progress,
-                    data=LabelledData(fold_table, data.info),
-                )
-            rows.append(_fold_row(run_dir, seed, fold + 1))
+    with Steps(config.cv * len(seeds), "cross-validation fold") as steps:
+        for seed in seeds:
+            folds = fold_assignments(table["label"].to_numpy(), config.cv, seed, groups)
+            for fold in range(config.cv):
+                run_dir = out / "folds" / f"s{seed}_f{fold + 1}"
+                earlier = RunFiles(run_dir).finished()
+                if not earlier:
+                    fold_table = table.assign(split=np.where(folds == fold, "test", None))
+                    fold_config = dataclasses.replace(
+                        config, cv=0, seed=seed, split_seed=seed, out=str(run_dir)
+                    )
+                    run_training(
+                        fold_config,
+                        overwrite=True,
+                        progress=progress,
+                        data=LabelledData(fold_table, data.info),
+                    )
+                rows.append(_fold_row(run_dir, seed, fold + 1))
+                steps.step(_fold_note(rows[-1], config.cv, earlier))
     folds_frame = pd.DataFrame(rows)
     summary = summarize_folds(folds_frame)
     write_table_atomic(folds_frame, out / "cv.csv")
@@ -140,6 +144,15 @@ def _fold_row(run_dir: Path, seed: int, fold: int) -> dict[str, Any]:
     row["train_seconds"] = metrics.get("train_seconds")
     row["run"] = str(run_dir)
     return row
+
+
+def _fold_note(row: dict[str, Any], k: int, earlier: bool) -> str:
+    """What a progress line says about a finished fold: which one and its test scores."""
+    done = " (finished earlier)" if earlier else ""
+    return (
+        f"seed {row['seed']} fold {row['fold']}/{k}{done}: test accuracy "
+        f"{row['accuracy']:.3f}  MCC {row['mcc']:.3f}"
+    )
 
 
 def summarize_folds(folds: pd.DataFrame) -> pd.DataFrame:

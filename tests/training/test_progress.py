@@ -1,0 +1,33 @@
+"""Progress lines in logs: step counts, notes, elapsed time and ETA; throttled batch lines."""
+
+from __future__ import annotations
+
+import re
+
+from genoclass.training.progress import Steps, duration, progress
+
+
+def test_one_line_per_step_with_elapsed_and_eta_until_the_last(capsys) -> None:
+    assert list(progress(["a", "b", "c"], 3, "fold")) == ["a", "b", "c"]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in lines] == ["fold 1/3", "fold 2/3", "fold 3/3"]
+    assert all(re.search(r"elapsed \d+s  ETA \d+s$", line) for line in lines[:2])
+    assert "ETA" not in lines[2]  # nothing left to estimate
+
+
+def test_notes_are_printed_and_frequent_steps_are_throttled(capsys) -> None:
+    with Steps(50, "batch", every=3600) as steps:
+        for i in range(50):
+            steps.step(f"item {i}")
+    # one line an hour at most, but the last step always prints
+    assert capsys.readouterr().out.splitlines() == ["batch 50/50  item 49  elapsed 0s"]
+
+
+def test_eta_is_the_mean_step_time_times_the_steps_left() -> None:
+    steps = Steps(4, "run")
+    steps.done = 1
+    assert steps.line("x", elapsed=30.0) == "run 1/4  x  elapsed 30s  ETA 1m30s"
+
+
+def test_durations_read_as_seconds_minutes_or_hours() -> None:
+    assert [duration(s) for s in (0.4, 59.4, 185, 7700)] == ["0s", "59s", "3m05s", "2h08m"]
