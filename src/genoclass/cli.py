@@ -185,7 +185,7 @@ def _print_crossval(out: Path) -> None:
     """The cross-validation as aligned tables: test metrics per fold, then mean ± sd."""
     import pandas as pd
 
-    from genoclass.reporting.terminal import aligned_table, frame_table, mean_sd_cell
+    from genoclass.reporting.terminal import aligned_table, frame_table, mean_sd_column
 
     folds = pd.read_csv(out / "cv.csv")
     shown = ["seed", "fold", "n_test", *(m for m in SHOWN_METRICS if m in folds)]
@@ -193,9 +193,10 @@ def _print_crossval(out: Path) -> None:
     print(frame_table(folds[[*shown, "train_seconds"]]))
     print(f"\nmean ± sd over {len(folds)} folds:")
     summary = pd.read_csv(out / "cv_summary.csv")
+    cells = mean_sd_column(list(summary["mean"]), list(summary["sd"]))
     rows = [
-        {"metric": r.metric, "mean ± sd": mean_sd_cell(r.mean, r.sd), "folds": str(r.n)}
-        for r in summary.itertuples()
+        {"metric": r.metric, "mean ± sd": text, "folds": str(r.n)}
+        for r, text in zip(summary.itertuples(), cells, strict=True)
     ]
     print(aligned_table(rows, left=["metric"]))
 
@@ -260,6 +261,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _metrics_with_ci(metrics: dict) -> str:
     """The main metrics as an aligned table with their bootstrap 95 % intervals."""
+    from genoclass.evaluation.bootstrap import N_BOOT
     from genoclass.reporting.terminal import aligned_table, cell
 
     names = {"accuracy": "accuracy", "f1_macro": "macro F1", "mcc": "MCC", "roc_auc": "ROC AUC"}
@@ -273,7 +275,10 @@ def _metrics_with_ci(metrics: dict) -> str:
         for key, label in names.items()
         if key in metrics
     ]
-    return aligned_table(rows, left=["metric", "95% CI"])
+    table = aligned_table(rows, left=["metric", "95% CI"])
+    if not intervals:
+        return table
+    return f"{table}\n95% CI: percentile bootstrap over the samples ({N_BOOT:,} resamples)"
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

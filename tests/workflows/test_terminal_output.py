@@ -48,6 +48,7 @@ def test_train_prints_the_best_epoch_and_evaluate_the_intervals(tiny_csv, tmp_pa
         low, high = result["metrics"]["ci95"][key]
         assert row.endswith(f"{result['metrics'][key]:.3f}  [{low:.3f}, {high:.3f}]")
     assert table[4].startswith("ROC AUC") and not table[4].endswith("]")  # no interval
+    assert lines[6] == "95% CI: percentile bootstrap over the samples (1,000 resamples)"
     assert {"model", "n", "metrics"} <= set(result) and "ci95" in result["metrics"]
 
 

@@ -8,6 +8,8 @@ import numpy as np
 
 from genoclass.evaluation.desirability import integrated_f1
 
+#: resamples of a bootstrap interval unless asked otherwise
+N_BOOT = 1000
 # Resamples per vectorised block: bounds memory at about 8 * _BLOCK * n bytes.
 _BLOCK = 100
 
@@ -16,7 +18,7 @@ def bootstrap_ci(
     y_true: np.ndarray,
     proba: np.ndarray,
     *,
-    n_boot: int = 1000,
+    n_boot: int = N_BOOT,
     seed: int = 0,
     level: float = 0.95,
     metrics: Sequence[str] = ("accuracy", "f1_macro", "mcc"),

@@ -28,18 +28,30 @@ FACTS = (
 def cell(value: object, column: str = "") -> str:
     """One value as shown: scores with 3 decimals, facts (``FACTS``) as in the reports, a
     missing value as ``n/a``."""
-    if value is None or (isinstance(value, Real) and math.isnan(value)):
+    if _missing(value):
         return "n/a"
     if isinstance(value, bool | str) or column.split("@")[0] in FACTS:
         return format_value(value)
     return f"{float(value):.3f}" if isinstance(value, Real) else str(value)
 
 
-def mean_sd_cell(mean: object, sd: object, column: str = "") -> str:
-    """``"0.912 ± 0.010"`` (just the mean when there is no sd, e.g. a single run)."""
-    if sd is None or (isinstance(sd, Real) and math.isnan(sd)):
-        return cell(mean, column)
-    return f"{cell(mean, column)} ± {cell(sd, column)}"
+def mean_sd_column(means: Sequence[object], sds: Sequence[object], column: str = "") -> list[str]:
+    """``"0.912 ± 0.010"`` cells of one column, means and sds each padded to one width so
+    that the ``±`` signs line up (just the means when no row has an sd, e.g. one run)."""
+    mean_text = [cell(m, column) for m in means]
+    sd_text = [None if _missing(sd) else cell(sd, column) for sd in sds]
+    if all(sd is None for sd in sd_text):
+        return mean_text
+    mean_width = max(len(m) for m in mean_text)
+    sd_width = max(len(sd or "n/a") for sd in sd_text)
+    return [
+        f"{m.rjust(mean_width)} ± {(sd or 'n/a').rjust(sd_width)}"
+        for m, sd in zip(mean_text, sd_text, strict=True)
+    ]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, Real) and math.isnan(value))
 
 
 def aligned_table(rows: Sequence[Mapping[str, str]], left: Sequence[str] = ()) -> str:
@@ -70,13 +82,12 @@ def mean_sd_table(
     summary: pd.DataFrame, key: str, columns: Sequence[str], extra: Sequence[str] = ()
 ) -> str:
     """One row per ``key`` value of a summary with ``<column>_mean`` / ``<column>_sd``
-    pairs: a ``mean ± sd`` cell per column (those missing from the summary are left out),
-    then the plain ``extra`` columns."""
-    shown = [c for c in columns if f"{c}_mean" in summary]
-    rows = []
-    for record in summary.to_dict("records"):
-        row = {key: str(record[key])}
-        row.update({c: mean_sd_cell(record[f"{c}_mean"], record.get(f"{c}_sd"), c) for c in shown})
-        row.update({c: cell(record.get(c), c) for c in extra if c in summary})
-        rows.append(row)
+    pairs: a ``mean ± sd`` column per column (those missing from the summary are left
+    out), then the plain ``extra`` columns."""
+    cells: dict[str, list[str]] = {key: [str(v) for v in summary[key]]}
+    for c in (c for c in columns if f"{c}_mean" in summary):
+        sds = summary[f"{c}_sd"] if f"{c}_sd" in summary else [None] * len(summary)
+        cells[c] = mean_sd_column(list(summary[f"{c}_mean"]), list(sds), c)
+    cells.update({c: [cell(v, c) for v in summary[c]] for c in extra if c in summary})
+    rows = [{c: values[i] for c, values in cells.items()} for i in range(len(summary))]
     return aligned_table(rows, left=[key])
