@@ -101,9 +101,13 @@ def test_two_workers_share_one_grid_study(data: Path, tmp_path: Path) -> None:
     assert len(done) == 4  # the grid was split between the workers, nothing run twice
 
 
-def test_tpe_runs_the_requested_trials_in_total(data: Path, tmp_path: Path) -> None:
+def test_tpe_runs_the_requested_trials_in_total(data: Path, tmp_path: Path, capsys) -> None:
     config = _config(data, tmp_path / "tpe")
     run_tune(config, data / "space.yaml", strategy="tpe", n_trials=3, retrain=False)
+    # one line per trial trained (a repeated point reuses its twin and prints nothing)
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("trial ")]
+    assert lines and lines[0].startswith("trial 1/3  C=")
+    assert all(re.match(r"trial [123]/3  C=\S+, max_iter=\d+  integrated_f1 ", x) for x in lines)
     out = run_tune(config, data / "space.yaml", strategy="tpe", n_trials=4, retrain=False)
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 4 and set(trials["state"]) == {"COMPLETE"}
