@@ -340,6 +340,17 @@ def evaluate_run(
     }
 
 
+def predict_table(
+    run_dir: str | Path, data: str | Path, *, split: str | None = None, **columns: Any
+) -> pd.DataFrame:
+    """Predictions of the trained run ``run_dir`` for every row of ``data``: id, true label
+    if known, predicted label and per-class probabilities."""
+    run = TrainedRun.load(run_dir)
+    given = run.inputs(data, split=split, **columns)
+    proba = run.classifier.predict_proba(given.features)
+    return predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
+
+
 def predict_run(
     run_dir: str | Path,
     data: str | Path,
@@ -348,12 +359,8 @@ def predict_run(
     split: str | None = None,
     **columns: Any,
 ) -> pd.DataFrame:
-    """Predict every row of ``data`` and write a CSV (id, true label if known, prediction,
-    per-class probabilities) atomically to ``out`` (its folder must exist)."""
+    """``predict_table`` written as CSV atomically to ``out`` (its folder must exist)."""
     check_output_file(out, "--out")
-    run = TrainedRun.load(run_dir)
-    given = run.inputs(data, split=split, **columns)
-    proba = run.classifier.predict_proba(given.features)
-    frame = predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
+    frame = predict_table(run_dir, data, split=split, **columns)
     write_with(out, lambda temp: frame.to_csv(temp, index=False))
     return frame

@@ -149,6 +149,7 @@ def run_metrics(config: TrainConfig, prep: PreparedData, fitted: FittedModel) ->
         # model time on the encoded test rows (reading and tokenising excluded)
         inference_seq_per_s=round(counts["test"] / max(fitted.test_seconds, 1e-9), 1),
         params=fitted.classifier.n_parameters(),
+        runtime=fitted.runtime,
         data=prep.info,
     )
     transfer = getattr(fitted.classifier, "transfer", None)
