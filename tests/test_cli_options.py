@@ -116,3 +116,16 @@ def test_evaluate_to_stdout_prints_the_json_it_would_write(tiny_demo, tmp_path, 
     result = json.loads(captured.out)
     assert result["n"] == 800 and 0.5 < result["metrics"]["accuracy"] <= 1
     assert f"accuracy {result['metrics']['accuracy']:.4f}" in captured.err
+
+
+def test_train_without_model_says_which_model_it_trains(tmp_path, capsys):
+    from genoclass.data.synthetic import demo_sequences
+
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=1, n_per_class=40, length=30).to_csv(data, index=False)
+    argv = ["train", "--data", str(data), "--epochs", "1", "--batch-size", "8"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("model: fast_accurate_cnn (the default; `genoclass models` lists")
+    config = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert config["model"] == "fast_accurate_cnn"

@@ -110,6 +110,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from genoclass.workflows.train import train
 
     config = _train_config(args)
+    if args.model is None:  # say which model runs when the user did not name one
+        source = "from --config" if args.config else "the default"
+        print(
+            f"model: {config.model} ({source}; `genoclass models` lists the others, "
+            "--model auto picks one on validation)"
+        )
     if config.cv:
         from genoclass.workflows.crossval import run_crossval
 
@@ -634,7 +640,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tune", help="search hyperparameters on validation, test the best once")
     p.add_argument("--model", help="registered model name (or `model:` in the space file)")
-    p.add_argument("--space", required=True, help="YAML search space (params in order)")
+    p.add_argument(
+        "--space",
+        required=True,
+        help="YAML search space, the values to try in order, e.g. 'params: {lr: [0.001, "
+        "0.003], dropout: [0.1, 0.3]}' (README: search-space file)",
+    )
     p.add_argument(
         "--strategy",
         choices=["ordered-grid", "grid", "tpe"],
