@@ -11,7 +11,7 @@ data is one ``register_input_converter`` call.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genoclass.atomic import check_output_file, write_with
+from genoclass.atomic import check_output_file, write_tables_atomic
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.loaders import FeatureSet
@@ -206,17 +206,41 @@ def _from_store(
 ) -> RunInput:
     """A packed sequence store: token and one-hot models read its rows batch by batch (no
     sequence text in memory); other input kinds count the store's sequences."""
-    rows = np.arange(len(store))
-    labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+    return store_rows_input(run, store, np.arange(len(store)), labels_required)
+
+
+def store_rows_input(
+    run: TrainedRun, store: SequenceStore, rows: np.ndarray, labels_required: bool = False
+) -> RunInput:
+    """Rows ``rows`` of a packed store as the run's model input (labels when every one of
+    them has one; ``labels_required`` makes a missing one an error naming the row)."""
+    codes = np.asarray(store.labels)[rows]
+    labelled = bool(len(rows)) and bool((codes >= 0).all())
     if labels_required and not labelled:
-        raise InputError("these data need a label for every sample", path=store.path)
-    y = store.y(run.classes) if labelled else None
-    table = store.table().assign(id=store.ids(rows))
+        store.y()  # the error names the first unlabelled row
+    y = None
+    if labelled:
+        index = {c: i for i, c in enumerate(run.classes)}
+        unknown = sorted({store.classes[c] for c in np.unique(codes)} - set(index))
+        if unknown:
+            reason = f"label not among the classes {run.classes}"
+            raise InputError(reason, path=store.path, value=unknown[0])
+        y = np.array([index.get(c, -1) for c in store.classes], dtype=np.int64)[codes]
+    names = np.asarray(store.classes + [None], dtype=object)[codes]  # code -1: no label
+    table = pd.DataFrame(
+        {
+            "id": store.ids(rows),
+            "label": names,
+            "split": np.asarray(store.split_names())[rows],
+            "source_row": np.asarray(store.array("source_rows"))[rows],
+        }
+    )
     featurizer = run.featurizer
     if not isinstance(featurizer, SequenceFeaturizer):
         sequences = table.assign(sequence=store.sequences(rows))
         return RunInput(table, y, featurizer.transform(sequences, y))
     features = store.features(
+        rows,
         y=y,
         input_kind=featurizer.input_kind,
         max_len=featurizer.input_length,
@@ -340,14 +364,38 @@ def evaluate_run(
     }
 
 
-def predict_table(
-    run_dir: str | Path, data: str | Path, *, split: str | None = None, **columns: Any
-) -> pd.DataFrame:
-    """Predictions of the trained run ``run_dir`` for every row of ``data``: id, true label
-    if known, predicted label and per-class probabilities."""
+#: rows predicted at a time from a packed store (memory holds one chunk of ids and
+#: probabilities, whatever the store's size)
+PREDICT_CHUNK_ROWS = 65_536
+
+
+def predict_chunks(
+    run_dir: str | Path,
+    data: Any,
+    *,
+    split: str | None = None,
+    chunk_rows: int | None = None,
+    **columns: Any,
+) -> Iterator[pd.DataFrame]:
+    """Predictions of the trained run ``run_dir`` for every row of ``data`` (id, true label
+    if known, predicted label, per-class probabilities), as frames of at most
+    ``chunk_rows`` (default ``PREDICT_CHUNK_ROWS``) rows for a packed store (read chunk by
+    chunk) and one frame otherwise."""
     run = TrainedRun.load(run_dir)
-    given = run.inputs(data, split=split, **columns)
+    chunk_rows = chunk_rows or PREDICT_CHUNK_ROWS
+    if isinstance(data, (str, os.PathLike)) and is_store(data) and split is None:
+        store = SequenceStore(data)
+        for start in range(0, max(len(store), 1), chunk_rows):
+            rows = np.arange(start, min(start + chunk_rows, len(store)))
+            yield _predictions(run, store_rows_input(run, store, rows))
+        return
+    yield _predictions(run, run.inputs(data, split=split, **columns))
+
+
+def _predictions(run: TrainedRun, given: RunInput) -> pd.DataFrame:
     proba = run.classifier.predict_proba(given.features)
+    if not len(given.table):
+        proba = np.zeros((0, len(run.classes)))
     return predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
 
 
@@ -358,9 +406,24 @@ def predict_run(
     *,
     split: str | None = None,
     **columns: Any,
-) -> pd.DataFrame:
-    """``predict_table`` written as CSV atomically to ``out`` (its folder must exist)."""
+) -> dict[str, Any]:
+    """``predict_chunks`` written chunk by chunk, atomically, to ``out`` (Parquet for a
+    ``.parquet`` name, else CSV; its folder must exist); returns the rows written and,
+    when every row has a known label, the accuracy."""
     check_output_file(out, "--out")
-    frame = predict_table(run_dir, data, split=split, **columns)
-    write_with(out, lambda temp: frame.to_csv(temp, index=False))
-    return frame
+    tally = {"rows": 0, "labelled": 0, "correct": 0}
+
+    def counted(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            known = frame["true_label"].notna()
+            tally["labelled"] += int(known.sum())
+            tally["correct"] += int((frame["true_label"] == frame["predicted_label"])[known].sum())
+            yield frame
+
+    tally["rows"] = write_tables_atomic(
+        counted(predict_chunks(run_dir, data, split=split, **columns)), out
+    )
+    result: dict[str, Any] = {"rows": tally["rows"]}
+    if tally["rows"] and tally["labelled"] == tally["rows"]:
+        result["accuracy"] = tally["correct"] / tally["rows"]
+    return result
