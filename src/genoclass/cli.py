@@ -27,7 +27,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> None:
     """The options that say how to read input data, one definition for every command that
-    reads data (train, compare, tune, evaluate, predict, explain, data summary, data qc;
+    reads data (train, compare, tune, evaluate, predict, embed, explain, data summary, data qc;
     ``expression=False`` for sequence-only commands). Unset options mean the command's
     default: for a trained run, the way its training data were read."""
     group = p.add_argument_group("data options", "how the input data are read")
@@ -247,6 +247,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if frame["true_label"].notna().all() and len(frame):
         acc = (frame["true_label"] == frame["predicted_label"]).mean()
         print(f"accuracy {acc:.4f}", file=log)
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from genoclass.config import Bounds
+    from genoclass.workflows.apply import embed_run
+
+    batch_size = Bounds("int", 1, 2**20).check(args.batch_size, "--batch-size")
+    n, dim = embed_run(
+        args.model,
+        args.input,
+        args.out,
+        split=args.split,
+        batch_size=batch_size,
+        progress=True,
+        **_columns(args),
+    )
+    print(f"{n} embeddings of width {dim} written to {args.out}")
     return 0
 
 
@@ -547,6 +565,24 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _applied_run_options(p: argparse.ArgumentParser, model: str, data: str, verb: str) -> None:
+    """--model RUN_DIR, --data (alias --input, its older spelling) and --split of a command
+    that applies a trained run to data (predict, embed)."""
+    p.add_argument("--model", required=True, help=model)
+    p.add_argument(
+        "--data",
+        "--input",
+        dest="input",
+        required=True,
+        help=f"{data} to {verb} (--input: the older spelling)",
+    )
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help=f"rows to {verb} (default: every row)",
+    )
+
+
 def _train_settings() -> type:
     from genoclass.config import TrainConfig
 
@@ -721,23 +757,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
-    p.add_argument("--model", required=True, help="run directory")
-    p.add_argument(
-        "--data",
-        "--input",
-        dest="input",
-        required=True,
-        help="sequences or expression matrix to predict (--input: the older spelling)",
-    )
-    p.add_argument(
-        "--split",
-        choices=["train", "val", "test", "all"],
-        help="rows to predict (default: every row)",
-    )
+    _applied_run_options(p, "run directory", "sequences or expression matrix", "predict")
     _data_options(p)
     p.add_argument("--out", required=True, help="CSV to write, - for stdout")
     _compute_options(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "embed",
+        help="per-sequence trunk features (embeddings) of a neural sequence run, to Parquet",
+    )
+    _applied_run_options(
+        p, "run directory of a neural sequence model", "sequences (file, folder or store)", "embed"
+    )
+    p.add_argument("--batch-size", type=int, default=256, help="sequences per batch")
+    _data_options(p, expression=False)
+    p.add_argument(
+        "--out", required=True, help="Parquet file to write: id, label (if known), emb_0 ..."
+    )
+    _compute_options(p)
+    p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("explain", help="attributions, motifs or biomarkers of a trained run")
     p.add_argument("--model", required=True, help="run directory")

@@ -32,7 +32,7 @@ from torch import nn
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.io.textfile import file_sha256
-from genoclass.models.registry import get_spec
+from genoclass.models.registry import ModelSpec, get_spec
 from genoclass.models.serialize import (
     META,
     WEIGHTS,
@@ -73,6 +73,12 @@ class Transfer:
 
 #: state-dict prefix of a neural model's head (trunk + head, docs/design.md); the rest: trunk
 HEAD_PREFIX = "head."
+
+
+def has_trunk(spec: ModelSpec) -> bool:
+    """Whether models of ``spec`` have a trunk (``features``) and a head: every neural
+    sequence model (token or one-hot input); classical and expression models have none."""
+    return spec.family == "neural" and spec.input_kind in ("tokens", "onehot")
 
 
 def base_model(model: nn.Module) -> nn.Module:
@@ -225,7 +231,7 @@ def _check_compatible(
     encoding, trunk hyperparameters); sets ``card``'s trunk hyperparameters to the earlier
     run's and returns those it took from there."""
     spec = get_spec(source.name)
-    if spec.family != "neural" or spec.input_kind not in ("tokens", "onehot"):
+    if not has_trunk(spec):
         raise InputError(
             f"--init: model {source.name!r} is not a neural sequence model (no trunk to transfer)",
             path=folder,

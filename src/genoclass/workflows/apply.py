@@ -1,7 +1,8 @@
-"""A trained run as a Python object, and the ``evaluate`` and ``predict`` jobs built on it.
+"""A trained run as a Python object, and the ``evaluate``, ``predict`` and ``embed`` jobs
+built on it.
 
 ``TrainedRun.load(run_dir)`` reads a run directory written by ``train`` (every file
-checked); ``predict_proba`` / ``predict`` / ``evaluate`` take data in any form that
+checked); ``predict_proba`` / ``predict`` / ``evaluate`` / ``embed`` take data in any form that
 ``run_input`` converts: a list or array of sequences, a DataFrame (a sequence table or a
 samples x genes frame), a packed sequence store (``genoclass data pack``; also given as
 its folder), or a file or folder read the way the training data were read. A new form of
@@ -11,15 +12,17 @@ data is one ``register_input_converter`` call.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from genoclass.atomic import check_output_file, write_with
+from genoclass.atomic import atomic_path, check_output_file, write_with
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.loaders import FeatureSet
@@ -38,6 +41,7 @@ from genoclass.io.run_files import RunFiles
 from genoclass.io.sequences import sequence_table
 from genoclass.models.serialize import META, ModelCard
 from genoclass.training.classifier import Classifier, load_classifier
+from genoclass.training.progress import batch_progress
 from genoclass.workflows.fitting import split_metrics
 from genoclass.workflows.kinds import featurizer_from_state, input_kind
 
@@ -106,6 +110,32 @@ class TrainedRun:
         given = self.inputs(data, labels_required=True, **options)
         proba = self.classifier.predict_proba(given.features)
         return split_metrics(given.y, proba, self.classes, seed=self.config.seed, with_ci=True)
+
+    def embedding_batches(
+        self, data: Any, *, batch_size: int = 256, progress: bool = False, **options: Any
+    ) -> tuple[pd.DataFrame, Iterator[np.ndarray]]:
+        """The rows of ``data`` (``id``, and ``label`` when every row has one) and their
+        trunk features (the pooled representation the model's head sees), computed batch by
+        batch as the iterator is read (a packed store is read batch by batch too). A model
+        without a trunk (classical or expression models) is an InputError naming the run."""
+        reason = self.classifier.no_trunk()
+        if reason is not None:
+            raise InputError(f"cannot embed: {reason}", path=self.directory or "this run")
+        given = self.inputs(data, **options)
+        rows = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
+        if given.y is not None:
+            rows["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
+        batches = self.classifier.embeddings(given.features, batch_size)
+        if progress:
+            batches = batch_progress(batches, -(-len(rows) // batch_size), "embed")
+        return rows, batches
+
+    def embed(self, data: Any, *, batch_size: int = 256, **options: Any) -> np.ndarray:
+        """(n, dim) float32 trunk features of every sample of ``data`` (see
+        ``embedding_batches``), rows in the order of the data."""
+        _, batches = self.embedding_batches(data, batch_size=batch_size, **options)
+        chunks = list(batches)
+        return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
     def explain(
         self, data: Any, *, labels: Any = None, **options: Any
@@ -364,3 +394,59 @@ def predict_run(
     frame = predict_table(run_dir, data, split=split, **columns)
     write_with(out, lambda temp: frame.to_csv(temp, index=False))
     return frame
+
+
+def embed_run(
+    run_dir: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    split: str | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+    **columns: Any,
+) -> tuple[int, int]:
+    """Write the trunk features of the run ``run_dir`` for every row of ``data`` (``split``:
+    only the rows the run recorded there; "all" or None: every row) to the Parquet file
+    ``out`` (its folder must exist) batch by batch and atomically: columns ``id``,
+    ``label`` (when the data are labelled) and ``emb_0`` ... ``emb_{dim-1}`` (float32).
+    Returns the rows and the width written."""
+    check_output_file(out, "--out")
+    run = TrainedRun.load(run_dir)
+    rows, batches = run.embedding_batches(
+        data,
+        batch_size=batch_size,
+        progress=progress,
+        split=None if split == "all" else split,
+        **columns,
+    )
+    with atomic_path(out) as temp:
+        return len(rows), _write_embeddings(temp, rows, batches)
+
+
+def _write_embeddings(path: Path, rows: pd.DataFrame, batches: Iterator[np.ndarray]) -> int:
+    """Stream ``batches`` (in the order of ``rows``) into the Parquet file ``path``, one row
+    group per batch; returns the embedding width (0 when there are no rows)."""
+    writer: pq.ParquetWriter | None = None
+    done, dim = 0, 0
+    try:
+        for batch in batches:
+            dim = batch.shape[1]
+            table = _embedding_table(rows.iloc[done : done + len(batch)], batch)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+            done += len(batch)
+        if writer is None:  # no rows: an empty file with the columns that are known
+            pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path)
+    finally:
+        if writer is not None:
+            writer.close()
+    return dim
+
+
+def _embedding_table(rows: pd.DataFrame, batch: np.ndarray) -> pa.Table:
+    """One batch as an Arrow table: the rows' id (and label) columns, then emb_0 ...."""
+    columns = {name: pa.array(rows[name].tolist(), pa.string()) for name in rows}
+    columns.update({f"emb_{j}": pa.array(batch[:, j], pa.float32()) for j in range(batch.shape[1])})
+    return pa.table(columns)
