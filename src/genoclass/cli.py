@@ -543,8 +543,9 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument(
         "--init",
-        help="run directory (or model folder) whose trunk this run starts from (default: none, "
-        "train from scratch)",
+        help="run directory (or model folder) whose trunk this run starts from; a classical "
+        "model (logistic_regression, svm, random_forest) is fitted on that trunk's features "
+        "instead (default: none, train from scratch)",
     )
     p.add_argument(
         "--transfer",

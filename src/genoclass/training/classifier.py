@@ -55,6 +55,9 @@ class Classifier(ABC):
     """A model with its card: ``fit``, ``predict_proba``, ``n_parameters``, ``save``."""
 
     family: ClassVar[str]
+    #: set when the model starts from an earlier run (``--init``): trunk rate, freezing and
+    #: the origin of the initial weights (a classical model on embeddings: the origin only)
+    transfer: Transfer | None = None
 
     def __init__(self, model: Any, card: ModelCard) -> None:
         self.model = model
@@ -106,8 +109,6 @@ class NeuralClassifier(Classifier):
     """A registered ``nn.Module`` trained by the Lightning loop (``training.fit``)."""
 
     family = "neural"
-    #: set when the model starts from an earlier run (``--init``): trunk rate and freezing
-    transfer: Transfer | None = None
 
     def fit(
         self,

@@ -89,7 +89,8 @@ class TrainedRun:
     def featurizer(self) -> Featurizer:
         """The fitted featurizer that encodes new data as training data were encoded."""
         if self._featurizer is None:
-            self._featurizer = featurizer_from_state(self.card.input)
+            folder = None if self.directory is None else RunFiles(self.directory).model
+            self._featurizer = featurizer_from_state(self.card.input, folder)
         return self._featurizer
 
     def inputs(self, data: Any, *, labels_required: bool = False, **options: Any) -> RunInput:
@@ -163,7 +164,7 @@ def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:
     """The input encoding saved in model.json, rebuilt and checked against the model's
     input length."""
     try:
-        featurizer = featurizer_from_state(card.input)
+        featurizer = featurizer_from_state(card.input, path.parent)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"input encoding cannot be rebuilt ({exc!r})", path=path) from None
     if featurizer.input_length != card.input_length:
