@@ -12,6 +12,7 @@ import torch
 import genoclass
 from genoclass.cli import main
 from genoclass.config import TrainConfig
+from genoclass.data.store import SequenceStore
 from genoclass.data.synthetic import demo_sequences
 from genoclass.data.synthetic_expression import planted_marker_expression
 from genoclass.errors import InputError
@@ -70,12 +71,34 @@ def test_a_split_and_unlabelled_data_keep_ids_only(tiny_demo, tmp_path) -> None:
     assert "label" not in pd.read_parquet(tmp_path / "u.parquet")
 
 
-def test_a_packed_store_gives_the_embeddings_of_its_source_file(tiny_demo, tmp_path) -> None:
+def test_labels_of_another_task_are_kept_as_text(tiny_demo, tmp_path) -> None:
+    run_dir, data = tiny_demo
+    other = pd.read_csv(data).head(90)
+    other["label"] = np.where(np.arange(90) % 3 == 0, "enhancer", "other")
+    other.to_csv(tmp_path / "other.csv", index=False)
+    assert _embed(run_dir, tmp_path / "other.csv", tmp_path / "o.parquet") == 0
+    written = pd.read_parquet(tmp_path / "o.parquet")
+    assert written["label"].tolist() == other["label"].tolist()
+    np.testing.assert_array_equal(_emb(written), genoclass.load(run_dir).embed(other))
+
+
+def test_a_packed_store_gives_the_embeddings_of_its_source_file(
+    tiny_demo, tmp_path, monkeypatch
+) -> None:
     run_dir, data = tiny_demo
     store = tmp_path / "store"
     assert main(["data", "pack", str(data), "--out", str(store)]) == 0
     assert _embed(run_dir, data, tmp_path / "file.parquet") == 0
+    read = []  # rows per call of the store's id reader: one batch at a time, never the file
+    ids = SequenceStore.ids
+
+    def counted(self, rows):
+        read.append(len(rows))
+        return ids(self, rows)
+
+    monkeypatch.setattr(SequenceStore, "ids", counted)
     assert _embed(run_dir, store, tmp_path / "store.parquet", "--batch-size", "64") == 0
+    assert sum(read) == len(pd.read_csv(data)) and max(read) == 64
     from_file = pd.read_parquet(tmp_path / "file.parquet")
     from_store = pd.read_parquet(tmp_path / "store.parquet")
     assert from_store["id"].tolist() == from_file["id"].tolist()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,9 @@ class TrainedRun:
             self._featurizer = featurizer_from_state(self.card.input, folder)
         return self._featurizer
 
-    def inputs(self, data: Any, *, labels_required: bool = False, **options: Any) -> RunInput:
+    def inputs(
+        self, data: Any, *, labels_required: bool | None = False, **options: Any
+    ) -> RunInput:
         """``data`` converted for this run (see ``run_input``)."""
         return run_input(self, data, labels_required=labels_required, **options)
 
@@ -114,28 +117,26 @@ class TrainedRun:
 
     def embedding_batches(
         self, data: Any, *, batch_size: int = 256, progress: bool = False, **options: Any
-    ) -> tuple[pd.DataFrame, Iterator[np.ndarray]]:
-        """The rows of ``data`` (``id``, and ``label`` when every row has one) and their
-        trunk features (the pooled representation the model's head sees), computed batch by
-        batch as the iterator is read (a packed store is read batch by batch too). A model
-        without a trunk (classical or expression models) is an InputError naming the run."""
+    ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        """(rows, features) of every batch of ``data``, in order, computed as the iterator
+        is read: the rows' ``id`` and, when every row has one, ``label`` (as text: the data
+        may be another task's), and their trunk features (the pooled representation the
+        model's head sees). A packed store read whole is read batch by batch, ids included.
+        A model without a trunk (classical or expression models) is an InputError naming
+        the run, raised before any data are read."""
         reason = self.classifier.no_trunk()
         if reason is not None:
             raise InputError(f"cannot embed: {reason}", path=self.directory or "this run")
-        given = self.inputs(data, **options)
-        rows = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
-        if given.y is not None:
-            rows["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
-        batches = self.classifier.embeddings(given.features, batch_size)
+        features, facts = _embedding_input(self, data, options)
+        batches = self.classifier.embeddings(features, batch_size)
         if progress:
-            batches = batch_progress(batches, -(-len(rows) // batch_size), "embed")
-        return rows, batches
+            batches = batch_progress(batches, -(-len(features) // batch_size), "embed")
+        return _with_facts(batches, facts)
 
     def embed(self, data: Any, *, batch_size: int = 256, **options: Any) -> np.ndarray:
         """(n, dim) float32 trunk features of every sample of ``data`` (see
         ``embedding_batches``), rows in the order of the data."""
-        _, batches = self.embedding_batches(data, batch_size=batch_size, **options)
-        chunks = list(batches)
+        chunks = [e for _, e in self.embedding_batches(data, batch_size=batch_size, **options)]
         return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
     def explain(
@@ -187,7 +188,7 @@ class RunInput:
 
 
 #: (run, data, labels_required, options) -> the data as the run's model input
-Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], RunInput]
+Converter = Callable[[TrainedRun, Any, bool | None, dict[str, Any]], RunInput]
 #: ordered (python types, converter); the first whose types match the data is used
 INPUT_CONVERTERS: list[tuple[tuple[type, ...], Converter]] = []
 
@@ -198,13 +199,14 @@ def register_input_converter(types: tuple[type, ...], converter: Converter) -> N
 
 
 def run_input(
-    run: TrainedRun, data: Any, *, labels_required: bool = False, **options: Any
+    run: TrainedRun, data: Any, *, labels_required: bool | None = False, **options: Any
 ) -> RunInput:
     """``data`` in any registered form (``INPUT_CONVERTERS``) as the run's model input.
-    ``labels_required`` makes unlabelled samples an error; with labels, a class the model
-    never saw is an error naming the row. Options: ``split`` keeps the rows the run
-    recorded in that split (files), ``labels`` gives the labels of in-memory data, and
-    file reading options (format, sequence_col, label_col ...)."""
+    ``labels_required`` True makes unlabelled samples an error; with labels, a class the
+    model never saw is an error naming the row; None keeps the labels as text only (``y``
+    None: the data of another task, as ``embed`` takes them). Options: ``split`` keeps the
+    rows the run recorded in that split (files), ``labels`` gives the labels of in-memory
+    data, and file reading options (format, sequence_col, label_col ...)."""
     for types, converter in INPUT_CONVERTERS:
         if isinstance(data, types):
             return converter(run, data, labels_required, options)
@@ -213,17 +215,23 @@ def run_input(
 
 
 def table_input(
-    run: TrainedRun, table: pd.DataFrame, labels_required: bool, source: str | Path
+    run: TrainedRun, table: pd.DataFrame, labels_required: bool | None, source: str | Path
 ) -> RunInput:
-    """A sample table (sequence or expression) encoded by the run's featurizer."""
-    labelled = bool(len(table)) and "label" in table and bool(table["label"].notna().all())
-    if labels_required and not labelled:
+    """A sample table (sequence or expression) encoded by the run's featurizer (labels as
+    ``run_input`` says)."""
+    if labels_required and not labelled_table(table):
         raise InputError("these data need a label for every sample", path=source)
-    y = label_indices(table, run.classes, source) if labelled else None
+    indexed = labelled_table(table) and labels_required is not None
+    y = label_indices(table, run.classes, source) if indexed else None
     return RunInput(table, y, run.featurizer.transform(table, y))
 
 
-def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> RunInput:
+def labelled_table(table: pd.DataFrame) -> bool:
+    """Whether every row of a non-empty sample table has a label."""
+    return bool(len(table)) and "label" in table and bool(table["label"].notna().all())
+
+
+def _from_file(run: TrainedRun, path: Any, labels_required: bool | None, options: dict) -> RunInput:
     """A file or folder read the way the training data were read; a packed sequence store
     (``genoclass data pack``) is read in batches."""
     if is_store(path) and options.get("split") is None:
@@ -233,31 +241,44 @@ def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict)
 
 
 def _from_store(
-    run: TrainedRun, store: SequenceStore, labels_required: bool, options: dict
+    run: TrainedRun, store: SequenceStore, labels_required: bool | None, options: dict
 ) -> RunInput:
     """A packed sequence store: token and one-hot models read its rows batch by batch (no
     sequence text in memory); other input kinds count the store's sequences."""
     rows = np.arange(len(store))
-    labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+    labelled = labelled_store(store)
     if labels_required and not labelled:
         raise InputError("these data need a label for every sample", path=store.path)
-    y = store.y(run.classes) if labelled else None
+    y = store.y(run.classes) if labelled and labels_required is not None else None
     table = store.table().assign(id=store.ids(rows))
     featurizer = run.featurizer
     if not isinstance(featurizer, SequenceFeaturizer):
         sequences = table.assign(sequence=store.sequences(rows))
         return RunInput(table, y, featurizer.transform(sequences, y))
-    features = store.features(
+    return RunInput(table, y, store_features(featurizer, store, y))
+
+
+def labelled_store(store: SequenceStore) -> bool:
+    """Whether every sequence of a non-empty store has a label."""
+    return bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+
+
+def store_features(
+    featurizer: SequenceFeaturizer, store: SequenceStore, y: np.ndarray | None = None
+) -> FeatureSet:
+    """Every row of ``store`` encoded as ``featurizer`` encodes, read batch by batch."""
+    return store.features(
         y=y,
         input_kind=featurizer.input_kind,
         max_len=featurizer.input_length,
         crop=featurizer.crop,
         fixed_width=featurizer.input_length if featurizer.fixed_length else None,
     )
-    return RunInput(table, y, features)
 
 
-def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: dict) -> RunInput:
+def _from_frame(
+    run: TrainedRun, frame: pd.DataFrame, required: bool | None, options: dict
+) -> RunInput:
     """A sequence table (``sequence_col`` column) or a samples x genes frame (sample ids
     as index); ``label_col`` or ``labels`` give labels."""
     label_col = options.get("label_col") or run.config.label_col
@@ -285,7 +306,7 @@ def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: d
     return table_input(run, table, required, "DataFrame")
 
 
-def _from_sequences(run: TrainedRun, seqs: Any, required: bool, options: dict) -> RunInput:
+def _from_sequences(run: TrainedRun, seqs: Any, required: bool | None, options: dict) -> RunInput:
     """A list, tuple, array or Series of sequence strings."""
     if run.card.input.get("input_kind") == "expression":
         raise InputError("an expression model takes a samples x genes DataFrame, not a list")
@@ -304,7 +325,7 @@ def read_for_run(
     path: str | Path,
     *,
     split: str | None = None,
-    labels_required: bool,
+    labels_required: bool | None,
     **columns: Any,
 ) -> pd.DataFrame:
     """Read ``path`` the way the run's training data was read; ``split`` keeps only the rows
@@ -414,7 +435,7 @@ def embed_run(
     Returns the rows and the width written."""
     check_output_file(out, "--out")
     run = TrainedRun.load(run_dir)
-    rows, batches = run.embedding_batches(
+    batches = run.embedding_batches(
         data,
         batch_size=batch_size,
         progress=progress,
@@ -422,32 +443,72 @@ def embed_run(
         **columns,
     )
     with atomic_path(out) as temp:
-        return len(rows), _write_embeddings(temp, rows, batches)
+        return _write_embeddings(temp, batches)
 
 
-def _write_embeddings(path: Path, rows: pd.DataFrame, batches: Iterator[np.ndarray]) -> int:
-    """Stream ``batches`` (in the order of ``rows``) into the Parquet file ``path``, one row
-    group per batch; returns the embedding width (0 when there are no rows)."""
+#: the id (and label) columns of given rows of the data being embedded
+RowFacts = Callable[[np.ndarray], pd.DataFrame]
+
+
+def _embedding_input(run: TrainedRun, data: Any, options: dict) -> tuple[FeatureSet, RowFacts]:
+    """The data encoded for the run's trunk and the facts of its rows: a packed store read
+    whole gives both batch by batch (ids read per batch), other data are read as
+    ``run_input`` reads them, labels kept as text."""
+    if isinstance(data, (str, os.PathLike)) and is_store(data) and options.get("split") is None:
+        data = SequenceStore(data)
+    if isinstance(data, SequenceStore):
+        featurizer = cast(SequenceFeaturizer, run.featurizer)  # that of every model with a trunk
+        return store_features(featurizer, data), partial(_store_facts, data, labelled_store(data))
+    given = run.inputs(data, labels_required=None, **options)
+    facts = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
+    if labelled_table(given.table):
+        facts["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
+    return given.features, lambda rows: facts.iloc[rows].reset_index(drop=True)
+
+
+def _store_facts(store: SequenceStore, labelled: bool, rows: np.ndarray) -> pd.DataFrame:
+    """Ids (and labels when every sequence has one) of ``rows`` of a store."""
+    facts = pd.DataFrame({"id": np.asarray(store.ids(rows), dtype=object)})
+    if labelled:
+        classes = np.asarray(store.classes, dtype=object)
+        facts["label"] = classes[np.asarray(store.labels[rows], dtype=np.int64)]
+    return facts
+
+
+def _with_facts(
+    batches: Iterator[np.ndarray], facts: RowFacts
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Each batch of features with the facts of its rows (batches follow the rows)."""
+    start = 0
+    for batch in batches:
+        yield facts(np.arange(start, start + len(batch))), batch
+        start += len(batch)
+
+
+def _write_embeddings(
+    path: Path, batches: Iterator[tuple[pd.DataFrame, np.ndarray]]
+) -> tuple[int, int]:
+    """Stream ``batches`` into the Parquet file ``path``, one row group per batch; returns
+    the rows and the embedding width written (an empty file holds an ``id`` column)."""
     writer: pq.ParquetWriter | None = None
-    done, dim = 0, 0
+    rows, dim = 0, 0
     try:
-        for batch in batches:
-            dim = batch.shape[1]
-            table = _embedding_table(rows.iloc[done : done + len(batch)], batch)
+        for facts, batch in batches:
+            table = _embedding_table(facts, batch)
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table)
-            done += len(batch)
-        if writer is None:  # no rows: an empty file with the columns that are known
-            pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path)
+            rows, dim = rows + len(batch), batch.shape[1]
+        if writer is None:
+            pq.write_table(pa.table({"id": pa.array([], pa.string())}), path)
     finally:
         if writer is not None:
             writer.close()
-    return dim
+    return rows, dim
 
 
-def _embedding_table(rows: pd.DataFrame, batch: np.ndarray) -> pa.Table:
+def _embedding_table(facts: pd.DataFrame, batch: np.ndarray) -> pa.Table:
     """One batch as an Arrow table: the rows' id (and label) columns, then emb_0 ...."""
-    columns = {name: pa.array(rows[name].tolist(), pa.string()) for name in rows}
+    columns = {name: pa.array(facts[name].tolist(), pa.string()) for name in facts}
     columns.update({f"emb_{j}": pa.array(batch[:, j], pa.float32()) for j in range(batch.shape[1])})
     return pa.table(columns)
