@@ -165,6 +165,10 @@ def test_a_bad_out_folder_leaves_no_file(tiny_demo, tmp_path, capsys) -> None:
     (blocked / "e.parquet").mkdir()
     assert _embed(run_dir, data, blocked / "e.parquet") == 2
     assert [p.name for p in blocked.iterdir()] == ["e.parquet"]
+    capsys.readouterr()
+    assert _embed(run_dir, data, blocked / "f.parquet", "--batch-size", "0") == 2
+    assert "--batch-size must be an integer in [1, 1048576]" in capsys.readouterr().err
+    assert [p.name for p in blocked.iterdir()] == ["e.parquet"]
 
 
 def test_a_failure_midway_removes_the_temp_file(tiny_demo, tmp_path, monkeypatch) -> None:
