@@ -234,19 +234,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from genoclass.workflows.apply import predict_run, predict_table
+    from genoclass.workflows.apply import predict_chunks, predict_run
 
-    to_stdout = args.out == "-"
-    if to_stdout:  # the table on stdout, the summary on stderr
-        frame = predict_table(args.model, args.input, split=args.split, **_columns(args))
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        frame = predict_run(args.model, args.input, args.out, split=args.split, **_columns(args))
-    log = sys.stderr if to_stdout else sys.stdout
-    print(f"{len(frame)} predictions written to {'stdout' if to_stdout else args.out}", file=log)
-    if frame["true_label"].notna().all() and len(frame):
-        acc = (frame["true_label"] == frame["predicted_label"]).mean()
-        print(f"accuracy {acc:.4f}", file=log)
+    options = {"split": args.split, **_columns(args)}
+    if args.out == "-":  # the table on stdout, chunk by chunk; the summary on stderr
+        rows = 0
+        for frame in predict_chunks(args.model, args.input, **options):
+            frame.to_csv(sys.stdout, index=False, header=rows == 0)
+            rows += len(frame)
+        print(f"{rows} predictions written to stdout", file=sys.stderr)
+        return 0
+    result = predict_run(args.model, args.input, args.out, **options)
+    print(f"{result['rows']} predictions written to {args.out}")
+    if "accuracy" in result:
+        print(f"accuracy {result['accuracy']:.4f}")
     return 0
 
 
@@ -760,7 +761,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
     _applied_run_options(p, "run directory", "sequences or expression matrix", "predict")
     _data_options(p)
-    p.add_argument("--out", required=True, help="CSV to write, - for stdout")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="table to write: Parquet for a .parquet name, else CSV; - for CSV on stdout "
+        "(a packed store is predicted and written in chunks of 65,536 rows)",
+    )
     _compute_options(p)
     p.set_defaults(func=cmd_predict)
 

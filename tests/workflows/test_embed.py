@@ -17,6 +17,7 @@ from genoclass.data.synthetic import demo_sequences
 from genoclass.data.synthetic_expression import planted_marker_expression
 from genoclass.errors import InputError
 from genoclass.sequence.encoding import tokenize
+from genoclass.workflows import apply
 from genoclass.workflows.train import run_training
 
 
@@ -89,7 +90,7 @@ def test_a_packed_store_gives_the_embeddings_of_its_source_file(
     store = tmp_path / "store"
     assert main(["data", "pack", str(data), "--out", str(store)]) == 0
     assert _embed(run_dir, data, tmp_path / "file.parquet") == 0
-    read = []  # rows per call of the store's id reader: one batch at a time, never the file
+    read = []  # rows per call of the store's id reader: one chunk at a time, never the file
     ids = SequenceStore.ids
 
     def counted(self, rows):
@@ -97,8 +98,9 @@ def test_a_packed_store_gives_the_embeddings_of_its_source_file(
         return ids(self, rows)
 
     monkeypatch.setattr(SequenceStore, "ids", counted)
+    monkeypatch.setattr(apply, "PREDICT_CHUNK_ROWS", 300)
     assert _embed(run_dir, store, tmp_path / "store.parquet", "--batch-size", "64") == 0
-    assert sum(read) == len(pd.read_csv(data)) and max(read) == 64
+    assert read == [300, 300, 200]
     from_file = pd.read_parquet(tmp_path / "file.parquet")
     from_store = pd.read_parquet(tmp_path / "store.parquet")
     assert from_store["id"].tolist() == from_file["id"].tolist()

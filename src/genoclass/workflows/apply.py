@@ -14,16 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from genoclass.atomic import atomic_path, check_output_file, write_with
+from genoclass.atomic import check_output_file, write_tables_atomic
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
 from genoclass.data.featurize import Featurizer, SequenceFeaturizer
 from genoclass.data.loaders import FeatureSet
@@ -121,17 +118,18 @@ class TrainedRun:
         """(rows, features) of every batch of ``data``, in order, computed as the iterator
         is read: the rows' ``id`` and, when every row has one, ``label`` (as text: the data
         may be another task's), and their trunk features (the pooled representation the
-        model's head sees). A packed store read whole is read batch by batch, ids included.
-        A model without a trunk (classical or expression models) is an InputError naming
-        the run, raised before any data are read."""
+        model's head sees). A packed store read whole is read chunk by chunk, ids included
+        (``input_chunks``). A model without a trunk (classical or expression models) is an
+        InputError naming the run, raised before any data are read."""
         reason = self.classifier.no_trunk()
         if reason is not None:
             raise InputError(f"cannot embed: {reason}", path=self.directory or "this run")
-        features, facts = _embedding_input(self, data, options)
-        batches = self.classifier.embeddings(features, batch_size)
+        sizes, labelled, chunks = input_chunks(self, data, labels_required=None, **options)
+        pairs = _embedded(self.classifier, chunks, labelled, batch_size)
         if progress:
-            batches = batch_progress(batches, -(-len(features) // batch_size), "embed")
-        return _with_facts(batches, facts)
+            total = sum(-(-n // batch_size) for n in sizes)
+            pairs = batch_progress(pairs, total, "embed")
+        return pairs
 
     def embed(self, data: Any, *, batch_size: int = 256, **options: Any) -> np.ndarray:
         """(n, dim) float32 trunk features of every sample of ``data`` (see
@@ -245,35 +243,49 @@ def _from_store(
 ) -> RunInput:
     """A packed sequence store: token and one-hot models read its rows batch by batch (no
     sequence text in memory); other input kinds count the store's sequences."""
-    rows = np.arange(len(store))
-    labelled = labelled_store(store)
+    return store_rows_input(run, store, np.arange(len(store)), labels_required)
+
+
+def store_rows_input(
+    run: TrainedRun, store: SequenceStore, rows: np.ndarray, labels_required: bool | None = False
+) -> RunInput:
+    """Rows ``rows`` of a packed store as the run's model input (labels as ``run_input``
+    says, when every one of them has one; ``labels_required`` True makes a missing one an
+    error naming the row)."""
+    codes = np.asarray(store.labels)[rows]
+    labelled = bool(len(rows)) and bool((codes >= 0).all())
     if labels_required and not labelled:
-        raise InputError("these data need a label for every sample", path=store.path)
-    y = store.y(run.classes) if labelled and labels_required is not None else None
-    table = store.table().assign(id=store.ids(rows))
+        store.y()  # the error names the first unlabelled row
+    y = None
+    if labelled and labels_required is not None:
+        index = {c: i for i, c in enumerate(run.classes)}
+        unknown = sorted({store.classes[c] for c in np.unique(codes)} - set(index))
+        if unknown:
+            reason = f"label not among the classes {run.classes}"
+            raise InputError(reason, path=store.path, value=unknown[0])
+        y = np.array([index.get(c, -1) for c in store.classes], dtype=np.int64)[codes]
+    names = np.asarray(store.classes + [None], dtype=object)[codes]  # code -1: no label
+    table = pd.DataFrame(
+        {
+            "id": store.ids(rows),
+            "label": names,
+            "split": np.asarray(store.split_names())[rows],
+            "source_row": np.asarray(store.array("source_rows"))[rows],
+        }
+    )
     featurizer = run.featurizer
     if not isinstance(featurizer, SequenceFeaturizer):
         sequences = table.assign(sequence=store.sequences(rows))
         return RunInput(table, y, featurizer.transform(sequences, y))
-    return RunInput(table, y, store_features(featurizer, store, y))
-
-
-def labelled_store(store: SequenceStore) -> bool:
-    """Whether every sequence of a non-empty store has a label."""
-    return bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
-
-
-def store_features(
-    featurizer: SequenceFeaturizer, store: SequenceStore, y: np.ndarray | None = None
-) -> FeatureSet:
-    """Every row of ``store`` encoded as ``featurizer`` encodes, read batch by batch."""
-    return store.features(
+    features = store.features(
+        rows,
         y=y,
         input_kind=featurizer.input_kind,
         max_len=featurizer.input_length,
         crop=featurizer.crop,
         fixed_width=featurizer.input_length if featurizer.fixed_length else None,
     )
+    return RunInput(table, y, features)
 
 
 def _from_frame(
@@ -392,14 +404,63 @@ def evaluate_run(
     }
 
 
-def predict_table(
-    run_dir: str | Path, data: str | Path, *, split: str | None = None, **columns: Any
-) -> pd.DataFrame:
-    """Predictions of the trained run ``run_dir`` for every row of ``data``: id, true label
-    if known, predicted label and per-class probabilities."""
+#: rows predicted at a time from a packed store (memory holds one chunk of ids and
+#: probabilities, whatever the store's size)
+PREDICT_CHUNK_ROWS = 65_536
+
+
+def input_chunks(
+    run: TrainedRun,
+    data: Any,
+    *,
+    labels_required: bool | None = False,
+    chunk_rows: int | None = None,
+    **options: Any,
+) -> tuple[list[int], bool, Iterator[RunInput]]:
+    """``data`` as the run's input in pieces, each read when the iterator reaches it: a
+    packed store read whole (no ``split``) in chunks of at most ``chunk_rows`` (default
+    ``PREDICT_CHUNK_ROWS``) rows, other data in one piece (``run_input``). Returns the
+    sizes of the pieces, whether every row has a label, and the pieces."""
+    if isinstance(data, (str, os.PathLike)) and is_store(data) and options.get("split") is None:
+        data = SequenceStore(data)
+    if isinstance(data, SequenceStore):
+        store, step = data, chunk_rows or PREDICT_CHUNK_ROWS
+        starts = range(0, max(len(store), 1), step)
+        sizes = [min(step, len(store) - start) for start in starts]
+        labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+        return (
+            sizes,
+            labelled,
+            (
+                store_rows_input(run, store, np.arange(start, start + n), labels_required)
+                for start, n in zip(starts, sizes, strict=True)
+            ),
+        )
+    given = run.inputs(data, labels_required=labels_required, **options)
+    return [len(given.table)], labelled_table(given.table), iter([given])
+
+
+def predict_chunks(
+    run_dir: str | Path,
+    data: Any,
+    *,
+    split: str | None = None,
+    chunk_rows: int | None = None,
+    **columns: Any,
+) -> Iterator[pd.DataFrame]:
+    """Predictions of the trained run ``run_dir`` for every row of ``data`` (id, true label
+    if known, predicted label, per-class probabilities), as frames of at most
+    ``chunk_rows`` (default ``PREDICT_CHUNK_ROWS``) rows for a packed store (read chunk by
+    chunk) and one frame otherwise."""
     run = TrainedRun.load(run_dir)
-    given = run.inputs(data, split=split, **columns)
+    _, _, chunks = input_chunks(run, data, chunk_rows=chunk_rows, split=split, **columns)
+    return (_predictions(run, given) for given in chunks)
+
+
+def _predictions(run: TrainedRun, given: RunInput) -> pd.DataFrame:
     proba = run.classifier.predict_proba(given.features)
+    if not len(given.table):
+        proba = np.zeros((0, len(run.classes)))
     return predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
 
 
@@ -410,12 +471,27 @@ def predict_run(
     *,
     split: str | None = None,
     **columns: Any,
-) -> pd.DataFrame:
-    """``predict_table`` written as CSV atomically to ``out`` (its folder must exist)."""
+) -> dict[str, Any]:
+    """``predict_chunks`` written chunk by chunk, atomically, to ``out`` (Parquet for a
+    ``.parquet`` name, else CSV; its folder must exist); returns the rows written and,
+    when every row has a known label, the accuracy."""
     check_output_file(out, "--out")
-    frame = predict_table(run_dir, data, split=split, **columns)
-    write_with(out, lambda temp: frame.to_csv(temp, index=False))
-    return frame
+    tally = {"rows": 0, "labelled": 0, "correct": 0}
+
+    def counted(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            known = frame["true_label"].notna()
+            tally["labelled"] += int(known.sum())
+            tally["correct"] += int((frame["true_label"] == frame["predicted_label"])[known].sum())
+            yield frame
+
+    tally["rows"] = write_tables_atomic(
+        counted(predict_chunks(run_dir, data, split=split, **columns)), out
+    )
+    result: dict[str, Any] = {"rows": tally["rows"]}
+    if tally["rows"] and tally["labelled"] == tally["rows"]:
+        result["accuracy"] = tally["correct"] / tally["rows"]
+    return result
 
 
 def embed_run(
@@ -430,9 +506,9 @@ def embed_run(
 ) -> tuple[int, int]:
     """Write the trunk features of the run ``run_dir`` for every row of ``data`` (``split``:
     only the rows the run recorded there; "all" or None: every row) to the Parquet file
-    ``out`` (its folder must exist) batch by batch and atomically: columns ``id``,
-    ``label`` (when the data are labelled) and ``emb_0`` ... ``emb_{dim-1}`` (float32).
-    Returns the rows and the width written."""
+    ``out`` (its folder must exist), batch by batch (one row group each) and atomically:
+    columns ``id``, ``label`` (when every row has one) and ``emb_0`` ... ``emb_{dim-1}``
+    (float32). Returns the rows and the width written."""
     check_output_file(out, "--out")
     run = TrainedRun.load(run_dir)
     batches = run.embedding_batches(
@@ -442,73 +518,30 @@ def embed_run(
         split=None if split == "all" else split,
         **columns,
     )
-    with atomic_path(out) as temp:
-        return _write_embeddings(temp, batches)
+    width = [0]
 
-
-#: the id (and label) columns of given rows of the data being embedded
-RowFacts = Callable[[np.ndarray], pd.DataFrame]
-
-
-def _embedding_input(run: TrainedRun, data: Any, options: dict) -> tuple[FeatureSet, RowFacts]:
-    """The data encoded for the run's trunk and the facts of its rows: a packed store read
-    whole gives both batch by batch (ids read per batch), other data are read as
-    ``run_input`` reads them, labels kept as text."""
-    if isinstance(data, (str, os.PathLike)) and is_store(data) and options.get("split") is None:
-        data = SequenceStore(data)
-    if isinstance(data, SequenceStore):
-        featurizer = cast(SequenceFeaturizer, run.featurizer)  # that of every model with a trunk
-        return store_features(featurizer, data), partial(_store_facts, data, labelled_store(data))
-    given = run.inputs(data, labels_required=None, **options)
-    facts = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
-    if labelled_table(given.table):
-        facts["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
-    return given.features, lambda rows: facts.iloc[rows].reset_index(drop=True)
-
-
-def _store_facts(store: SequenceStore, labelled: bool, rows: np.ndarray) -> pd.DataFrame:
-    """Ids (and labels when every sequence has one) of ``rows`` of a store."""
-    facts = pd.DataFrame({"id": np.asarray(store.ids(rows), dtype=object)})
-    if labelled:
-        classes = np.asarray(store.classes, dtype=object)
-        facts["label"] = classes[np.asarray(store.labels[rows], dtype=np.int64)]
-    return facts
-
-
-def _with_facts(
-    batches: Iterator[np.ndarray], facts: RowFacts
-) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
-    """Each batch of features with the facts of its rows (batches follow the rows)."""
-    start = 0
-    for batch in batches:
-        yield facts(np.arange(start, start + len(batch))), batch
-        start += len(batch)
-
-
-def _write_embeddings(
-    path: Path, batches: Iterator[tuple[pd.DataFrame, np.ndarray]]
-) -> tuple[int, int]:
-    """Stream ``batches`` into the Parquet file ``path``, one row group per batch; returns
-    the rows and the embedding width written (an empty file holds an ``id`` column)."""
-    writer: pq.ParquetWriter | None = None
-    rows, dim = 0, 0
-    try:
+    def frames() -> Iterator[pd.DataFrame]:
         for facts, batch in batches:
-            table = _embedding_table(facts, batch)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-            rows, dim = rows + len(batch), batch.shape[1]
-        if writer is None:
-            pq.write_table(pa.table({"id": pa.array([], pa.string())}), path)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows, dim
+            width[0] = batch.shape[1]
+            emb = pd.DataFrame(batch.astype(np.float32, copy=False)).add_prefix("emb_")
+            yield pd.concat([facts, emb], axis=1)
+        if not width[0]:  # no rows: a file with the id column only
+            yield pd.DataFrame({"id": pd.Series([], dtype=str)})
+
+    rows = write_tables_atomic(frames(), out)
+    return rows, width[0]
 
 
-def _embedding_table(facts: pd.DataFrame, batch: np.ndarray) -> pa.Table:
-    """One batch as an Arrow table: the rows' id (and label) columns, then emb_0 ...."""
-    columns = {name: pa.array(facts[name].tolist(), pa.string()) for name in facts}
-    columns.update({f"emb_{j}": pa.array(batch[:, j], pa.float32()) for j in range(batch.shape[1])})
-    return pa.table(columns)
+def _embedded(
+    classifier: Classifier, chunks: Iterator[RunInput], labelled: bool, batch_size: int
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Each batch of trunk features of every piece of the data, with its rows' id (and
+    label when ``labelled``) as text."""
+    for given in chunks:
+        facts = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
+        if labelled:
+            facts["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
+        start = 0
+        for batch in classifier.embeddings(given.features, batch_size):
+            yield facts.iloc[start : start + len(batch)].reset_index(drop=True), batch
+            start += len(batch)
