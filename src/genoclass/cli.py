@@ -236,7 +236,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from genoclass.workflows.apply import predict_chunks, predict_run
 
-    options = {"split": args.split, **_columns(args)}
+    options = {"split": args.split, "engine": args.engine, **_columns(args)}
     if args.out == "-":  # the table on stdout, chunk by chunk; the summary on stderr
         rows = 0
         for frame in predict_chunks(args.model, args.input, **options):
@@ -266,6 +266,19 @@ def cmd_embed(args: argparse.Namespace) -> int:
         **_columns(args),
     )
     print(f"{n} embeddings of width {dim} written to {args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from genoclass.workflows.apply import TrainedRun
+
+    path, check = TrainedRun.load(args.model).export_onnx(args.out)
+    length = "batch and length" if check["dynamic_length"] else "batch (fixed-length model)"
+    print(
+        f"ONNX model (opset {check['opset']}, dynamic {length}): {path}\n"
+        f"largest |probability difference| to PyTorch on random sequences: "
+        f"{check['max_abs_diff']:.1e}"
+    )
     return 0
 
 
@@ -767,6 +780,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="table to write: Parquet for a .parquet name, else CSV; - for CSV on stdout "
         "(a packed store is predicted and written in chunks of 65,536 rows)",
     )
+    p.add_argument(
+        "--engine",
+        choices=["torch", "onnx"],
+        default="torch",
+        help="torch, or onnx: onnxruntime on the run's export (genoclass export)",
+    )
     _compute_options(p)
     p.set_defaults(func=cmd_predict)
 
@@ -784,6 +803,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _compute_options(p)
     p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("export", help="export a trained neural sequence model to ONNX")
+    p.add_argument("--model", required=True, help="run directory")
+    p.add_argument("--format", choices=["onnx"], default="onnx", help="export format")
+    p.add_argument(
+        "--out",
+        help="file to write (default: RUN_DIR/model/model.onnx, where predict --engine onnx looks)",
+    )
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("explain", help="attributions, motifs or biomarkers of a trained run")
     p.add_argument("--model", required=True, help="run directory")

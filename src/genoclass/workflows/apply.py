@@ -11,6 +11,7 @@ data is one ``register_input_converter`` call.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from genoclass.atomic import check_output_file, write_tables_atomic
 from genoclass.config import TrainConfig, config_from_mapping, read_yaml_mapping
@@ -37,8 +39,10 @@ from genoclass.interpret.explainers import (
 from genoclass.io.expression import RESERVED_COLUMNS
 from genoclass.io.run_files import RunFiles
 from genoclass.io.sequences import sequence_table
-from genoclass.models.serialize import META, ModelCard
+from genoclass.io.textfile import file_sha256
+from genoclass.models.serialize import META, WEIGHTS, ModelCard
 from genoclass.training.classifier import Classifier, load_classifier
+from genoclass.training.export import OnnxPredictor, export_onnx
 from genoclass.training.progress import batch_progress
 from genoclass.workflows.fitting import split_metrics
 from genoclass.workflows.kinds import featurizer_from_state, input_kind
@@ -90,6 +94,47 @@ class TrainedRun:
             folder = None if self.directory is None else RunFiles(self.directory).model
             self._featurizer = featurizer_from_state(self.card.input, folder)
         return self._featurizer
+
+    def predictor(self, engine: str = "torch") -> Any:
+        """What computes this run's probabilities: ``torch`` (the classifier) or ``onnx``
+        (its export, ``genoclass export``); see ``ENGINES``."""
+        if engine not in ENGINES:
+            raise InputError(f"unknown engine {engine!r}; use one of {sorted(ENGINES)}")
+        return ENGINES[engine](self)
+
+    def export_onnx(self, out: str | Path | None = None) -> tuple[Path, dict[str, Any]]:
+        """Export this run's neural sequence model to ONNX at ``out`` (default
+        ``RUN/model/model.onnx``, where ``--engine onnx`` looks); returns the path and what
+        the export check measured (``training.export``)."""
+        featurizer = self.featurizer
+        if self.classifier.family != "neural" or not isinstance(featurizer, SequenceFeaturizer):
+            raise InputError(
+                f"ONNX export takes neural sequence models, not {self.card.name!r}",
+                path=self.directory,
+            )
+        if out is None:
+            if self.directory is None:
+                raise InputError("give an output file: this run has no directory")
+            out = RunFiles(self.directory).model / ONNX_FILE
+        metadata = {
+            "classes": json.dumps(self.classes),
+            "model": json.dumps(self.card.name),
+            "weights_sha256": json.dumps(self._weights_sha256()),
+        }
+        check = export_onnx(
+            self.model,
+            out,
+            input_kind=featurizer.input_kind,
+            input_length=featurizer.input_length,
+            fixed_length=featurizer.fixed_length,
+            metadata=metadata,
+        )
+        return Path(out), check
+
+    def _weights_sha256(self) -> str | None:
+        if self.directory is None:
+            return None
+        return file_sha256(RunFiles(self.directory).model / WEIGHTS)
 
     def inputs(
         self, data: Any, *, labels_required: bool | None = False, **options: Any
@@ -157,6 +202,34 @@ class TrainedRun:
             targets,
             replace(options, methods=methods),
         )
+
+
+#: the ONNX export of a run, in its model folder (``genoclass export``)
+ONNX_FILE = "model.onnx"
+
+
+def _onnx_predictor(run: TrainedRun) -> OnnxPredictor:
+    """The run's ONNX export, refused when it was exported from other weights or classes."""
+    if run.directory is None:
+        raise InputError("the onnx engine needs a saved run directory with its export")
+    path = RunFiles(run.directory).model / ONNX_FILE
+    if not path.is_file():
+        raise InputError(
+            f"no ONNX export; run: genoclass export --model {run.directory}", path=path
+        )
+    predictor = OnnxPredictor(path, threads=torch.get_num_threads())
+    if predictor.meta("weights_sha256") != run._weights_sha256():
+        raise InputError("exported from other weights than the run's; export again", path=path)
+    if predictor.meta("classes") != run.classes:
+        raise InputError("its classes differ from the run's; export again", path=path)
+    return predictor
+
+
+#: engine name -> what computes a run's probabilities (``TrainedRun.predictor``)
+ENGINES: dict[str, Callable[[TrainedRun], Any]] = {
+    "torch": lambda run: run.classifier,
+    "onnx": _onnx_predictor,
+}
 
 
 def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:
@@ -446,19 +519,21 @@ def predict_chunks(
     *,
     split: str | None = None,
     chunk_rows: int | None = None,
+    engine: str = "torch",
     **columns: Any,
 ) -> Iterator[pd.DataFrame]:
     """Predictions of the trained run ``run_dir`` for every row of ``data`` (id, true label
     if known, predicted label, per-class probabilities), as frames of at most
     ``chunk_rows`` (default ``PREDICT_CHUNK_ROWS``) rows for a packed store (read chunk by
-    chunk) and one frame otherwise."""
+    chunk) and one frame otherwise; ``engine`` as ``TrainedRun.predictor``."""
     run = TrainedRun.load(run_dir)
+    predictor = run.predictor(engine)
     _, _, chunks = input_chunks(run, data, chunk_rows=chunk_rows, split=split, **columns)
-    return (_predictions(run, given) for given in chunks)
+    return (_predictions(run, predictor, given) for given in chunks)
 
 
-def _predictions(run: TrainedRun, given: RunInput) -> pd.DataFrame:
-    proba = run.classifier.predict_proba(given.features)
+def _predictions(run: TrainedRun, predictor: Any, given: RunInput) -> pd.DataFrame:
+    proba = predictor.predict_proba(given.features)
     if not len(given.table):
         proba = np.zeros((0, len(run.classes)))
     return predictions_frame(given.table["id"].to_numpy(), given.y, proba, run.classes)
@@ -470,6 +545,7 @@ def predict_run(
     out: str | Path,
     *,
     split: str | None = None,
+    engine: str = "torch",
     **columns: Any,
 ) -> dict[str, Any]:
     """``predict_chunks`` written chunk by chunk, atomically, to ``out`` (Parquet for a
@@ -486,7 +562,7 @@ def predict_run(
             yield frame
 
     tally["rows"] = write_tables_atomic(
-        counted(predict_chunks(run_dir, data, split=split, **columns)), out
+        counted(predict_chunks(run_dir, data, split=split, engine=engine, **columns)), out
     )
     result: dict[str, Any] = {"rows": tally["rows"]}
     if tally["rows"] and tally["labelled"] == tally["rows"]:
