@@ -29,10 +29,16 @@ def _emb(frame: pd.DataFrame) -> np.ndarray:
     return frame[[c for c in frame if c.startswith("emb_")]].to_numpy()
 
 
-def test_embed_writes_the_trunk_features_of_every_row_in_order(tiny_demo, tmp_path) -> None:
+def test_embed_writes_the_trunk_features_of_every_row_in_order(tiny_demo, tmp_path, capsys):
     run_dir, data = tiny_demo
     out = tmp_path / "emb.parquet"
     assert _embed(run_dir, data, out, "--batch-size", "37") == 0
+    progress = [line for line in capsys.readouterr().out.splitlines() if "batch" in line]
+    assert [line.split(",")[0] for line in progress] == [  # every 20 batches and the last
+        "embed: batch 20/22 (91 %)",
+        "embed: batch 22/22 (100 %)",
+    ]
+    assert all("ETA" in line for line in progress)
     written = pd.read_parquet(out)
     source = pd.read_csv(data)
     run = genoclass.load(run_dir)
