@@ -25,12 +25,15 @@ def trunk_and_lr(tiny_demo, tmp_path_factory) -> tuple[Path, Path, Path]:
     shutil.copytree(tiny_demo[0], cnn)
     data = tiny_demo[1]
     argv = ["train", "--data", str(data), "--model", "logistic_regression", "--init", str(cnn)]
-    assert main([*argv, "--out", str(folder / "lr")]) == 0
+    assert main([*argv, "--seed", "0", "--out", str(folder / "lr")]) == 0  # the CNN's split
     return cnn, folder / "lr", data
 
 
 def test_a_logistic_regression_on_embeddings_recovers_the_planted_classes(trunk_and_lr) -> None:
     cnn, lr, _ = trunk_and_lr
+    # the trunk never saw the test rows: both runs split the data alike
+    splits = [pd.read_parquet(run / "splits.parquet").sort_values("id") for run in (cnn, lr)]
+    assert splits[0]["split"].tolist() == splits[1]["split"].tolist()
     metrics = json.loads((lr / "metrics.json").read_text())
     assert metrics["model"] == "logistic_regression"
     assert metrics["test"]["accuracy"] > 0.9
@@ -46,7 +49,7 @@ def test_a_logistic_regression_on_embeddings_recovers_the_planted_classes(trunk_
 
 def test_the_saved_run_predicts_raw_sequences_like_the_model_in_memory(trunk_and_lr, tmp_path):
     cnn, lr, data = trunk_and_lr
-    in_memory = genoclass.train(data, "logistic_regression", init=str(cnn))
+    in_memory = genoclass.train(data, "logistic_regression", init=str(cnn), seed=0)
     out = tmp_path / "pred.csv"
     assert main(["predict", "--model", str(lr), "--data", str(data), "--out", str(out)]) == 0
     predicted = pd.read_csv(out)
