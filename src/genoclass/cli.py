@@ -27,7 +27,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> None:
     """The options that say how to read input data, one definition for every command that
-    reads data (train, compare, tune, evaluate, predict, explain, data summary, data qc;
+    reads data (train, compare, tune, evaluate, predict, embed, explain, data summary, data qc;
     ``expression=False`` for sequence-only commands). Unset options mean the command's
     default: for a trained run, the way its training data were read."""
     group = p.add_argument_group("data options", "how the input data are read")
@@ -248,6 +248,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     print(f"{result['rows']} predictions written to {args.out}")
     if "accuracy" in result:
         print(f"accuracy {result['accuracy']:.4f}")
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from genoclass.config import Bounds
+    from genoclass.workflows.apply import embed_run
+
+    batch_size = Bounds("int", 1, 2**20).check(args.batch_size, "--batch-size")
+    n, dim = embed_run(
+        args.model,
+        args.input,
+        args.out,
+        split=args.split,
+        batch_size=batch_size,
+        progress=True,
+        **_columns(args),
+    )
+    print(f"{n} embeddings of width {dim} written to {args.out}")
     return 0
 
 
@@ -539,8 +557,9 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument(
         "--init",
-        help="run directory (or model folder) whose trunk this run starts from (default: none, "
-        "train from scratch)",
+        help="run directory (or model folder) whose trunk this run starts from; a classical "
+        "model (logistic_regression, svm, random_forest) is fitted on that trunk's features "
+        "instead (default: none, train from scratch)",
     )
     p.add_argument(
         "--transfer",
@@ -558,6 +577,24 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
         type=int,
         help="with --init: keep the trunk frozen for this many epochs, then fine-tune it "
         "(default: never frozen with finetune, always with features)",
+    )
+
+
+def _applied_run_options(p: argparse.ArgumentParser, model: str, data: str, verb: str) -> None:
+    """--model RUN_DIR, --data (alias --input, its older spelling) and --split of a command
+    that applies a trained run to data (predict, embed)."""
+    p.add_argument("--model", required=True, help=model)
+    p.add_argument(
+        "--data",
+        "--input",
+        dest="input",
+        required=True,
+        help=f"{data} to {verb} (--input: the older spelling)",
+    )
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help=f"rows to {verb} (default: every row)",
     )
 
 
@@ -735,19 +772,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
-    p.add_argument("--model", required=True, help="run directory")
-    p.add_argument(
-        "--data",
-        "--input",
-        dest="input",
-        required=True,
-        help="sequences or expression matrix to predict (--input: the older spelling)",
-    )
-    p.add_argument(
-        "--split",
-        choices=["train", "val", "test", "all"],
-        help="rows to predict (default: every row)",
-    )
+    _applied_run_options(p, "run directory", "sequences or expression matrix", "predict")
     _data_options(p)
     p.add_argument(
         "--out",
@@ -763,6 +788,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _compute_options(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "embed",
+        help="per-sequence trunk features (embeddings) of a neural sequence run, to Parquet",
+    )
+    _applied_run_options(
+        p, "run directory of a neural sequence model", "sequences (file, folder or store)", "embed"
+    )
+    p.add_argument("--batch-size", type=int, default=256, help="sequences per batch")
+    _data_options(p, expression=False)
+    p.add_argument(
+        "--out", required=True, help="Parquet file to write: id, label (if known), emb_0 ..."
+    )
+    _compute_options(p)
+    p.set_defaults(func=cmd_embed)
 
     p = sub.add_parser("export", help="export a trained neural sequence model to ONNX")
     p.add_argument("--model", required=True, help="run directory")

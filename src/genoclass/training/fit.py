@@ -9,6 +9,7 @@ import logging
 import math
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,15 @@ def predict_proba(model: nn.Module, features: FeatureSet, batch_size: int = 256)
         for b in make_loader(features, batch_size, shuffle=False)
     ]
     return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def trunk_features(
+    model: nn.Module, features: FeatureSet, batch_size: int = 256
+) -> Iterator[np.ndarray]:
+    """The (B, feature_dim) float32 trunk features (``model.features``: the pooled
+    representation its head sees) of every row of ``features``, in order, one batch at a
+    time."""
+    model.eval()
+    with torch.inference_mode():
+        for b in make_loader(features, batch_size, shuffle=False):
+            yield model.features(b["x"], b.get("lengths")).float().numpy()

@@ -1,7 +1,8 @@
-"""A trained run as a Python object, and the ``evaluate`` and ``predict`` jobs built on it.
+"""A trained run as a Python object, and the ``evaluate``, ``predict`` and ``embed`` jobs
+built on it.
 
 ``TrainedRun.load(run_dir)`` reads a run directory written by ``train`` (every file
-checked); ``predict_proba`` / ``predict`` / ``evaluate`` take data in any form that
+checked); ``predict_proba`` / ``predict`` / ``evaluate`` / ``embed`` take data in any form that
 ``run_input`` converts: a list or array of sequences, a DataFrame (a sequence table or a
 samples x genes frame), a packed sequence store (``genoclass data pack``; also given as
 its folder), or a file or folder read the way the training data were read. A new form of
@@ -42,6 +43,7 @@ from genoclass.io.textfile import file_sha256
 from genoclass.models.serialize import META, WEIGHTS, ModelCard
 from genoclass.training.classifier import Classifier, load_classifier
 from genoclass.training.export import OnnxPredictor, export_onnx
+from genoclass.training.progress import batch_progress
 from genoclass.workflows.fitting import split_metrics
 from genoclass.workflows.kinds import featurizer_from_state, input_kind
 
@@ -89,7 +91,8 @@ class TrainedRun:
     def featurizer(self) -> Featurizer:
         """The fitted featurizer that encodes new data as training data were encoded."""
         if self._featurizer is None:
-            self._featurizer = featurizer_from_state(self.card.input)
+            folder = None if self.directory is None else RunFiles(self.directory).model
+            self._featurizer = featurizer_from_state(self.card.input, folder)
         return self._featurizer
 
     def predictor(self, engine: str = "torch") -> Any:
@@ -133,7 +136,9 @@ class TrainedRun:
             return None
         return file_sha256(RunFiles(self.directory).model / WEIGHTS)
 
-    def inputs(self, data: Any, *, labels_required: bool = False, **options: Any) -> RunInput:
+    def inputs(
+        self, data: Any, *, labels_required: bool | None = False, **options: Any
+    ) -> RunInput:
         """``data`` converted for this run (see ``run_input``)."""
         return run_input(self, data, labels_required=labels_required, **options)
 
@@ -151,6 +156,31 @@ class TrainedRun:
         given = self.inputs(data, labels_required=True, **options)
         proba = self.classifier.predict_proba(given.features)
         return split_metrics(given.y, proba, self.classes, seed=self.config.seed, with_ci=True)
+
+    def embedding_batches(
+        self, data: Any, *, batch_size: int = 256, progress: bool = False, **options: Any
+    ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+        """(rows, features) of every batch of ``data``, in order, computed as the iterator
+        is read: the rows' ``id`` and, when every row has one, ``label`` (as text: the data
+        may be another task's), and their trunk features (the pooled representation the
+        model's head sees). A packed store read whole is read chunk by chunk, ids included
+        (``input_chunks``). A model without a trunk (classical or expression models) is an
+        InputError naming the run, raised before any data are read."""
+        reason = self.classifier.no_trunk()
+        if reason is not None:
+            raise InputError(f"cannot embed: {reason}", path=self.directory or "this run")
+        sizes, labelled, chunks = input_chunks(self, data, labels_required=None, **options)
+        pairs = _embedded(self.classifier, chunks, labelled, batch_size)
+        if progress:
+            total = sum(-(-n // batch_size) for n in sizes)
+            pairs = batch_progress(pairs, total, "embed")
+        return pairs
+
+    def embed(self, data: Any, *, batch_size: int = 256, **options: Any) -> np.ndarray:
+        """(n, dim) float32 trunk features of every sample of ``data`` (see
+        ``embedding_batches``), rows in the order of the data."""
+        chunks = [e for _, e in self.embedding_batches(data, batch_size=batch_size, **options)]
+        return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
 
     def explain(
         self, data: Any, *, labels: Any = None, **options: Any
@@ -206,7 +236,7 @@ def _checked_featurizer(card: ModelCard, path: Path) -> Featurizer:
     """The input encoding saved in model.json, rebuilt and checked against the model's
     input length."""
     try:
-        featurizer = featurizer_from_state(card.input)
+        featurizer = featurizer_from_state(card.input, path.parent)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"input encoding cannot be rebuilt ({exc!r})", path=path) from None
     if featurizer.input_length != card.input_length:
@@ -229,7 +259,7 @@ class RunInput:
 
 
 #: (run, data, labels_required, options) -> the data as the run's model input
-Converter = Callable[[TrainedRun, Any, bool, dict[str, Any]], RunInput]
+Converter = Callable[[TrainedRun, Any, bool | None, dict[str, Any]], RunInput]
 #: ordered (python types, converter); the first whose types match the data is used
 INPUT_CONVERTERS: list[tuple[tuple[type, ...], Converter]] = []
 
@@ -240,13 +270,14 @@ def register_input_converter(types: tuple[type, ...], converter: Converter) -> N
 
 
 def run_input(
-    run: TrainedRun, data: Any, *, labels_required: bool = False, **options: Any
+    run: TrainedRun, data: Any, *, labels_required: bool | None = False, **options: Any
 ) -> RunInput:
     """``data`` in any registered form (``INPUT_CONVERTERS``) as the run's model input.
-    ``labels_required`` makes unlabelled samples an error; with labels, a class the model
-    never saw is an error naming the row. Options: ``split`` keeps the rows the run
-    recorded in that split (files), ``labels`` gives the labels of in-memory data, and
-    file reading options (format, sequence_col, label_col ...)."""
+    ``labels_required`` True makes unlabelled samples an error; with labels, a class the
+    model never saw is an error naming the row; None keeps the labels as text only (``y``
+    None: the data of another task, as ``embed`` takes them). Options: ``split`` keeps the
+    rows the run recorded in that split (files), ``labels`` gives the labels of in-memory
+    data, and file reading options (format, sequence_col, label_col ...)."""
     for types, converter in INPUT_CONVERTERS:
         if isinstance(data, types):
             return converter(run, data, labels_required, options)
@@ -255,17 +286,23 @@ def run_input(
 
 
 def table_input(
-    run: TrainedRun, table: pd.DataFrame, labels_required: bool, source: str | Path
+    run: TrainedRun, table: pd.DataFrame, labels_required: bool | None, source: str | Path
 ) -> RunInput:
-    """A sample table (sequence or expression) encoded by the run's featurizer."""
-    labelled = bool(len(table)) and "label" in table and bool(table["label"].notna().all())
-    if labels_required and not labelled:
+    """A sample table (sequence or expression) encoded by the run's featurizer (labels as
+    ``run_input`` says)."""
+    if labels_required and not labelled_table(table):
         raise InputError("these data need a label for every sample", path=source)
-    y = label_indices(table, run.classes, source) if labelled else None
+    indexed = labelled_table(table) and labels_required is not None
+    y = label_indices(table, run.classes, source) if indexed else None
     return RunInput(table, y, run.featurizer.transform(table, y))
 
 
-def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict) -> RunInput:
+def labelled_table(table: pd.DataFrame) -> bool:
+    """Whether every row of a non-empty sample table has a label."""
+    return bool(len(table)) and "label" in table and bool(table["label"].notna().all())
+
+
+def _from_file(run: TrainedRun, path: Any, labels_required: bool | None, options: dict) -> RunInput:
     """A file or folder read the way the training data were read; a packed sequence store
     (``genoclass data pack``) is read in batches."""
     if is_store(path) and options.get("split") is None:
@@ -275,7 +312,7 @@ def _from_file(run: TrainedRun, path: Any, labels_required: bool, options: dict)
 
 
 def _from_store(
-    run: TrainedRun, store: SequenceStore, labels_required: bool, options: dict
+    run: TrainedRun, store: SequenceStore, labels_required: bool | None, options: dict
 ) -> RunInput:
     """A packed sequence store: token and one-hot models read its rows batch by batch (no
     sequence text in memory); other input kinds count the store's sequences."""
@@ -283,16 +320,17 @@ def _from_store(
 
 
 def store_rows_input(
-    run: TrainedRun, store: SequenceStore, rows: np.ndarray, labels_required: bool = False
+    run: TrainedRun, store: SequenceStore, rows: np.ndarray, labels_required: bool | None = False
 ) -> RunInput:
-    """Rows ``rows`` of a packed store as the run's model input (labels when every one of
-    them has one; ``labels_required`` makes a missing one an error naming the row)."""
+    """Rows ``rows`` of a packed store as the run's model input (labels as ``run_input``
+    says, when every one of them has one; ``labels_required`` True makes a missing one an
+    error naming the row)."""
     codes = np.asarray(store.labels)[rows]
     labelled = bool(len(rows)) and bool((codes >= 0).all())
     if labels_required and not labelled:
         store.y()  # the error names the first unlabelled row
     y = None
-    if labelled:
+    if labelled and labels_required is not None:
         index = {c: i for i, c in enumerate(run.classes)}
         unknown = sorted({store.classes[c] for c in np.unique(codes)} - set(index))
         if unknown:
@@ -323,7 +361,9 @@ def store_rows_input(
     return RunInput(table, y, features)
 
 
-def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: dict) -> RunInput:
+def _from_frame(
+    run: TrainedRun, frame: pd.DataFrame, required: bool | None, options: dict
+) -> RunInput:
     """A sequence table (``sequence_col`` column) or a samples x genes frame (sample ids
     as index); ``label_col`` or ``labels`` give labels."""
     label_col = options.get("label_col") or run.config.label_col
@@ -351,7 +391,7 @@ def _from_frame(run: TrainedRun, frame: pd.DataFrame, required: bool, options: d
     return table_input(run, table, required, "DataFrame")
 
 
-def _from_sequences(run: TrainedRun, seqs: Any, required: bool, options: dict) -> RunInput:
+def _from_sequences(run: TrainedRun, seqs: Any, required: bool | None, options: dict) -> RunInput:
     """A list, tuple, array or Series of sequence strings."""
     if run.card.input.get("input_kind") == "expression":
         raise InputError("an expression model takes a samples x genes DataFrame, not a list")
@@ -370,7 +410,7 @@ def read_for_run(
     path: str | Path,
     *,
     split: str | None = None,
-    labels_required: bool,
+    labels_required: bool | None,
     **columns: Any,
 ) -> pd.DataFrame:
     """Read ``path`` the way the run's training data was read; ``split`` keeps only the rows
@@ -442,6 +482,37 @@ def evaluate_run(
 PREDICT_CHUNK_ROWS = 65_536
 
 
+def input_chunks(
+    run: TrainedRun,
+    data: Any,
+    *,
+    labels_required: bool | None = False,
+    chunk_rows: int | None = None,
+    **options: Any,
+) -> tuple[list[int], bool, Iterator[RunInput]]:
+    """``data`` as the run's input in pieces, each read when the iterator reaches it: a
+    packed store read whole (no ``split``) in chunks of at most ``chunk_rows`` (default
+    ``PREDICT_CHUNK_ROWS``) rows, other data in one piece (``run_input``). Returns the
+    sizes of the pieces, whether every row has a label, and the pieces."""
+    if isinstance(data, (str, os.PathLike)) and is_store(data) and options.get("split") is None:
+        data = SequenceStore(data)
+    if isinstance(data, SequenceStore):
+        store, step = data, chunk_rows or PREDICT_CHUNK_ROWS
+        starts = range(0, max(len(store), 1), step)
+        sizes = [min(step, len(store) - start) for start in starts]
+        labelled = bool(len(store)) and bool((np.asarray(store.labels) >= 0).all())
+        return (
+            sizes,
+            labelled,
+            (
+                store_rows_input(run, store, np.arange(start, start + n), labels_required)
+                for start, n in zip(starts, sizes, strict=True)
+            ),
+        )
+    given = run.inputs(data, labels_required=labels_required, **options)
+    return [len(given.table)], labelled_table(given.table), iter([given])
+
+
 def predict_chunks(
     run_dir: str | Path,
     data: Any,
@@ -457,14 +528,8 @@ def predict_chunks(
     chunk) and one frame otherwise; ``engine`` as ``TrainedRun.predictor``."""
     run = TrainedRun.load(run_dir)
     predictor = run.predictor(engine)
-    chunk_rows = chunk_rows or PREDICT_CHUNK_ROWS
-    if isinstance(data, (str, os.PathLike)) and is_store(data) and split is None:
-        store = SequenceStore(data)
-        for start in range(0, max(len(store), 1), chunk_rows):
-            rows = np.arange(start, min(start + chunk_rows, len(store)))
-            yield _predictions(run, predictor, store_rows_input(run, store, rows))
-        return
-    yield _predictions(run, predictor, run.inputs(data, split=split, **columns))
+    _, _, chunks = input_chunks(run, data, chunk_rows=chunk_rows, split=split, **columns)
+    return (_predictions(run, predictor, given) for given in chunks)
 
 
 def _predictions(run: TrainedRun, predictor: Any, given: RunInput) -> pd.DataFrame:
@@ -503,3 +568,56 @@ def predict_run(
     if tally["rows"] and tally["labelled"] == tally["rows"]:
         result["accuracy"] = tally["correct"] / tally["rows"]
     return result
+
+
+def embed_run(
+    run_dir: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    split: str | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+    **columns: Any,
+) -> tuple[int, int]:
+    """Write the trunk features of the run ``run_dir`` for every row of ``data`` (``split``:
+    only the rows the run recorded there; "all" or None: every row) to the Parquet file
+    ``out`` (its folder must exist), batch by batch (one row group each) and atomically:
+    columns ``id``, ``label`` (when every row has one) and ``emb_0`` ... ``emb_{dim-1}``
+    (float32). Returns the rows and the width written."""
+    check_output_file(out, "--out")
+    run = TrainedRun.load(run_dir)
+    batches = run.embedding_batches(
+        data,
+        batch_size=batch_size,
+        progress=progress,
+        split=None if split == "all" else split,
+        **columns,
+    )
+    width = [0]
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for facts, batch in batches:
+            width[0] = batch.shape[1]
+            emb = pd.DataFrame(batch.astype(np.float32, copy=False)).add_prefix("emb_")
+            yield pd.concat([facts, emb], axis=1)
+        if not width[0]:  # no rows: a file with the id column only
+            yield pd.DataFrame({"id": pd.Series([], dtype=str)})
+
+    rows = write_tables_atomic(frames(), out)
+    return rows, width[0]
+
+
+def _embedded(
+    classifier: Classifier, chunks: Iterator[RunInput], labelled: bool, batch_size: int
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Each batch of trunk features of every piece of the data, with its rows' id (and
+    label when ``labelled``) as text."""
+    for given in chunks:
+        facts = pd.DataFrame({"id": given.table["id"].astype(str).to_numpy(dtype=object)})
+        if labelled:
+            facts["label"] = given.table["label"].astype(str).to_numpy(dtype=object)
+        start = 0
+        for batch in classifier.embeddings(given.features, batch_size):
+            yield facts.iloc[start : start + len(batch)].reset_index(drop=True), batch
+            start += len(batch)

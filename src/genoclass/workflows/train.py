@@ -167,6 +167,9 @@ def write_run(
 ) -> None:
     """Write every file of the run directory ``files`` (the report last)."""
     fitted.classifier.save(files.model)
+    keep_files = getattr(prep.featurizer, "save", None)  # featurizers may keep files (a trunk)
+    if keep_files is not None:
+        keep_files(files.model)
     write_yaml(files.config, config.to_dict())
     write_json(files.metrics, metrics)
     test_rows = prep.table[prep.table["split"] == "test"]
