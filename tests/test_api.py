@@ -210,3 +210,36 @@ SEQUENCE_ONLY_NUMERIC_CHECKS = (
 )
 def test_scikit_learn_estimator_checks(estimator, check) -> None:
     check(estimator)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_predict_streams_a_store_in_chunks_equal_to_its_source_file(
+    tiny_demo, tmp_path, monkeypatch, suffix
+):
+    from genoclass.workflows import apply
+
+    run, data = tiny_demo
+    store = tmp_path / "store"
+    assert main(["data", "pack", str(data), "--out", str(store)]) == 0
+    whole = tmp_path / f"whole{suffix}"
+    assert main(["predict", "--model", str(run), "--data", str(data), "--out", str(whole)]) == 0
+    chunks = []
+    original = apply.predict_chunks
+
+    def recorded(*args, **kwargs):
+        for frame in original(*args, **kwargs):
+            chunks.append(len(frame))
+            yield frame
+
+    monkeypatch.setattr(apply, "PREDICT_CHUNK_ROWS", 300)
+    monkeypatch.setattr(apply, "predict_chunks", recorded)
+    streamed = tmp_path / f"streamed{suffix}"
+    assert main(["predict", "--model", str(run), "--data", str(store), "--out", str(streamed)]) == 0
+    assert chunks == [300, 300, 200]
+    read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
+    expected, got = read(whole), read(streamed)
+    assert got["id"].tolist() == expected["id"].tolist()
+    assert got["true_label"].tolist() == expected["true_label"].tolist()
+    assert (got["predicted_label"] == expected["predicted_label"]).mean() > 0.99
+    prob = [c for c in expected if c.startswith("prob_")]
+    np.testing.assert_allclose(got[prob].to_numpy(), expected[prob].to_numpy(), atol=1e-5)

@@ -6,6 +6,7 @@ refuses")."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import shutil
@@ -460,8 +461,8 @@ def _predict_folder(e: Env) -> list[str]:
 
 @_case("predict on a full disk", "p.csv", "cannot write: no space left on the device")
 def _predict_full_disk(e: Env) -> list[str]:
-    def no_space(self: pd.DataFrame, *args: object, **kwargs: object) -> None:
-        Path(str(args[0])).write_text("half a fi")  # a partial write, then the disk is full
+    def no_space(self: pd.DataFrame, out: io.TextIOBase, *args: object, **kwargs: object) -> None:
+        out.write("half a fi")  # a partial write into the open file, then the disk is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
     e.monkeypatch.setattr(pd.DataFrame, "to_csv", no_space)

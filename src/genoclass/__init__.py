@@ -2,8 +2,9 @@
 
 The Python interface (imported on first use, so ``import genoclass`` stays light):
 ``genoclass.load(run_dir)`` and ``genoclass.train(data, model, **settings)`` return a
-``TrainedRun``; ``genoclass.SequenceClassifier`` and ``genoclass.ExpressionClassifier``
-are scikit-learn estimators.
+``TrainedRun``; ``genoclass.embed(run_dir, data)`` gives a neural sequence run's trunk
+features (embeddings) of the data; ``genoclass.SequenceClassifier`` and
+``genoclass.ExpressionClassifier`` are scikit-learn estimators.
 """
 
 from importlib import import_module
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "load": "genoclass.api",
     "train": "genoclass.api",
+    "embed": "genoclass.api",
     "TrainedRun": "genoclass.workflows.apply",
     "SequenceClassifier": "genoclass.estimators",
     "ExpressionClassifier": "genoclass.estimators",

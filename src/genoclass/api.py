@@ -1,7 +1,8 @@
 """The Python interface: load a trained run, train one, and fit models in memory.
 
 ``load(run_dir)`` and ``train(data=..., model=..., **settings)`` return a ``TrainedRun``
-(``predict_proba``, ``predict``, ``evaluate``, ``explain``, ``classes``, ``card``).
+(``predict_proba``, ``predict``, ``evaluate``, ``explain``, ``embed``, ``classes``,
+``card``); ``embed(run_dir, data)`` gives a saved run's trunk features of the data.
 ``fit_in_memory`` trains on labelled samples held in Python (the scikit-learn estimators
 in ``genoclass.estimators`` are built on it).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from genoclass.config import TrainConfig, check_settings, default_of
@@ -26,6 +28,13 @@ from genoclass.workflows.train import train as train_job
 def load(run_dir: str | Path) -> TrainedRun:
     """The trained run saved in ``run_dir`` by ``genoclass train`` (or ``train(out=...)``)."""
     return TrainedRun.load(run_dir)
+
+
+def embed(run_dir: str | Path, data: Any, **options: Any) -> np.ndarray:
+    """(n, dim) float32 trunk features of every sample of ``data`` computed by the neural
+    sequence run saved in ``run_dir`` (``TrainedRun.embed``; options: batch_size, split,
+    file reading options)."""
+    return TrainedRun.load(run_dir).embed(data, **options)
 
 
 def train(

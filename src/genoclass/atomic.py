@@ -13,7 +13,7 @@ import errno
 import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,42 @@ def write_table_atomic(frame: Any, target: str | Path) -> Path:
     if Path(target).suffix == ".parquet":
         return write_with(target, lambda temp: frame.to_parquet(temp, index=False))
     return write_with(target, lambda temp: frame.to_csv(temp, index=False))
+
+
+def write_tables_atomic(frames: Iterable[Any], target: str | Path) -> int:
+    """Write a stream of DataFrames with the same columns as one table, atomically, holding
+    one frame at a time: Parquet (one row group per frame) for ``.parquet`` names, else CSV.
+    A column that is all missing in a frame is written as text. Returns the rows written."""
+    written = 0
+
+    def csv(temp: Path) -> None:
+        nonlocal written
+        with open(temp, "w", encoding="utf-8", newline="") as out:
+            for frame in frames:
+                frame.to_csv(out, index=False, header=written == 0)
+                written += len(frame)
+
+    def parquet(temp: Path) -> None:
+        nonlocal written
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for frame in frames:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                for at, f in enumerate(table.schema):
+                    if pa.types.is_null(f.type):
+                        table = table.set_column(at, f.name, table[f.name].cast(pa.string()))
+                writer = writer or pq.ParquetWriter(temp, table.schema)
+                writer.write_table(table)
+                written += len(frame)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    write_with(target, parquet if Path(target).suffix == ".parquet" else csv)
+    return written
 
 
 def check_output_file(target: str | Path, option: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
+from genoclass.config import ACCELERATORS
 from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> None:
     """The options that say how to read input data, one definition for every command that
-    reads data (train, compare, tune, evaluate, predict, explain, data summary, data qc;
+    reads data (train, compare, tune, evaluate, predict, embed, explain, data summary, data qc;
     ``expression=False`` for sequence-only commands). Unset options mean the command's
     default: for a trained run, the way its training data were read."""
     group = p.add_argument_group("data options", "how the input data are read")
@@ -44,7 +46,9 @@ def _data_options(p: argparse.ArgumentParser, *, expression: bool = True) -> Non
     if not expression:
         return
     group.add_argument(
-        "--labels", help="labels table joined on sample id (expression data: sample_id, label)"
+        "--labels",
+        help="labels table joined on sample id (expression data: sample_id, label; default: "
+        "labels inside the data)",
     )
     group.add_argument(
         "--orientation",
@@ -107,6 +111,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from genoclass.workflows.train import train
 
     config = _train_config(args)
+    if args.model is None:  # say which model runs when the user did not name one
+        source = "from --config" if args.config else "the default"
+        print(
+            f"model: {config.model} ({source}; `genoclass models` lists the others, "
+            "--model auto picks one on validation)"
+        )
     if config.cv:
         from genoclass.workflows.crossval import run_crossval
 
@@ -179,6 +189,8 @@ def _print_comparison(out: Path) -> None:
     print(f"test metrics, mean ± sd over {summary['n'].max()} seed(s):")
     print(mean_sd_table(summary, "model", [*columns, "params", "train_seconds"], ["n"]))
     print(f"best by {metric}: {result['best_model']}")
+    for lead in result["leads"]:
+        print(lead["text"])
 
 
 def _print_crossval(out: Path) -> None:
@@ -248,12 +260,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from genoclass.workflows.apply import evaluate_run
     from genoclass.workflows.rundir import write_json
 
-    if args.out:
+    to_stdout = args.out == "-"
+    if args.out and not to_stdout:
         check_output_file(args.out, "--out")
     result = evaluate_run(args.model, args.data, split=args.split, **_columns(args))
-    print(f"{result['n']} samples" + (f" (the run's {args.split} split)" if args.split else ""))
-    print(_metrics_with_ci(result["metrics"]))
-    if args.out:
+    stream = sys.stderr if to_stdout else sys.stdout  # stdout may carry the JSON
+    split = f" (the run's {args.split} split)" if args.split else ""
+    print(f"{result['n']} samples{split}\n{_metrics_with_ci(result['metrics'])}", file=stream)
+    if to_stdout:
+        print(json.dumps(result, indent=2, default=str))
+    elif args.out:
         write_json(Path(args.out), result)
         print(f"metrics: {args.out}")
     return 0
@@ -282,13 +298,51 @@ def _metrics_with_ci(metrics: dict) -> str:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from genoclass.workflows.apply import predict_run
+    from genoclass.workflows.apply import predict_chunks, predict_run
 
-    frame = predict_run(args.model, args.input, args.out, split=args.split, **_columns(args))
-    print(f"{len(frame)} predictions written to {args.out}")
-    if frame["true_label"].notna().all() and len(frame):
-        acc = (frame["true_label"] == frame["predicted_label"]).mean()
-        print(f"accuracy {acc:.4f}")
+    options = {"split": args.split, "engine": args.engine, **_columns(args)}
+    if args.out == "-":  # the table on stdout, chunk by chunk; the summary on stderr
+        rows = 0
+        for frame in predict_chunks(args.model, args.input, **options):
+            frame.to_csv(sys.stdout, index=False, header=rows == 0)
+            rows += len(frame)
+        print(f"{rows} predictions written to stdout", file=sys.stderr)
+        return 0
+    result = predict_run(args.model, args.input, args.out, **options)
+    print(f"{result['rows']} predictions written to {args.out}")
+    if "accuracy" in result:
+        print(f"accuracy {result['accuracy']:.4f}")
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    from genoclass.config import Bounds
+    from genoclass.workflows.apply import embed_run
+
+    batch_size = Bounds("int", 1, 2**20).check(args.batch_size, "--batch-size")
+    n, dim = embed_run(
+        args.model,
+        args.input,
+        args.out,
+        split=args.split,
+        batch_size=batch_size,
+        progress=True,
+        **_columns(args),
+    )
+    print(f"{n} embeddings of width {dim} written to {args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from genoclass.workflows.apply import TrainedRun
+
+    path, check = TrainedRun.load(args.model).export_onnx(args.out)
+    length = "batch and length" if check["dynamic_length"] else "batch (fixed-length model)"
+    print(
+        f"ONNX model (opset {check['opset']}, dynamic {length}): {path}\n"
+        f"largest |probability difference| to PyTorch on random sequences: "
+        f"{check['max_abs_diff']:.1e}"
+    )
     return 0
 
 
@@ -324,6 +378,13 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     config = PretrainConfig(**settings)
     run = run_pretraining(config, resume=args.resume, overwrite=args.overwrite)
     print(f"pretrained trunk: {run / 'model'} (report: {run / 'report.html'})")
+    return 0
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import argcomplete
+
+    print(argcomplete.shellcode(["genoclass"], shell=args.shell))
     return 0
 
 
@@ -429,27 +490,39 @@ def cmd_datasets_fetch(args: argparse.Namespace) -> int:
 
 def _training_options(p: argparse.ArgumentParser) -> None:
     """Flags shared by `train` and `compare`: data, model settings, splits, training."""
-    p.add_argument("--data", help="training data (file or folder)")
-    p.add_argument("--test", help="separate test file (else a stratified hold-out)")
-    p.add_argument("--val", help="separate validation file (else carved from train)")
+    p.add_argument("--data", help="training data (file or folder; required)")
+    p.add_argument(
+        "--test",
+        help="separate test file (default: the data's own test split, else a "
+        "stratified hold-out of --test-size)",
+    )
+    p.add_argument(
+        "--val",
+        help="separate validation file (default: the data's own validation split, "
+        "else --val-size carved from train)",
+    )
     _data_options(p)
     p.add_argument(
         "--param",
         action="append",
         metavar="NAME=VALUE",
-        help="model hyperparameter override (repeatable)",
+        help="model hyperparameter override (repeatable; default: the model's own, see "
+        "`genoclass models --details NAME`)",
     )
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
+    p.add_argument("--epochs", type=int, help="training epochs")
+    p.add_argument("--batch-size", type=int, help="sequences per training batch")
+    p.add_argument("--lr", type=float, help="(peak) learning rate")
     p.add_argument("--seed", type=int, help="fixes splits, initialisation and augmentation")
     p.add_argument("--split-seed", type=int, help="seed of the splits only (default: --seed)")
-    p.add_argument("--max-len", type=int)
-    p.add_argument("--crop", choices=["left", "right", "center"])
+    p.add_argument(
+        "--max-len", type=int, help="crop longer sequences to this length (default: none)"
+    )
+    p.add_argument("--crop", choices=["left", "right", "center"], help="which end --max-len keeps")
     p.add_argument(
         "--recipe",
         help="training recipe (registry in genoclass.training.recipes): onecycle (default; "
-        "AdamW+OneCycleLR+clipping, S0), early_stopping (Adam, S1)",
+        "AdamW, one-cycle learning-rate schedule, gradient clipping), early_stopping (Adam, "
+        "stops when validation loss stops improving)",
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(
@@ -458,8 +531,8 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         help="move training targets this far towards uniform (0 = off); also caps the "
         "over-confidence that can make validation loss rise while accuracy still improves",
     )
-    p.add_argument("--test-size", type=float)
-    p.add_argument("--val-size", type=float)
+    p.add_argument("--test-size", type=float, help="test share of an unsplit data set")
+    p.add_argument("--val-size", type=float, help="validation share carved from training")
     p.add_argument(
         "--dedup",
         choices=["none", "exact", "rc", "similar"],
@@ -475,12 +548,13 @@ def _training_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--group-col",
         help="keep rows sharing this column's value (gene, patient, ...) on one side of every "
-        "split; a sequence-table column, FASTA header field COL=value, or --labels column",
+        "split; a sequence-table column, FASTA header field COL=value, or --labels column "
+        "(default: none)",
     )
     p.add_argument(
         "--split-by",
         choices=["chromosome"],
-        help="chromosome: keep each chromosome on one side (ids as chr:start-end)",
+        help="chromosome: keep each chromosome on one side (ids as chr:start-end; default: none)",
     )
     p.add_argument("--class-weights", action="store_true", help="balanced class weights")
     p.add_argument(
@@ -493,10 +567,12 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         metavar="NAME=RATE,...",
         help="training-batch augmentation: substitute, insert, delete (per base), "
         "shift, rc (per sequence), shift_max, crop (random window of that many bases); "
-        "e.g. substitute=0.01,insert=0.005",
+        "e.g. substitute=0.01,insert=0.005 (default: none)",
     )
     p.add_argument(
-        "--window", type=int, help="apply the model to overlapping windows of this length"
+        "--window",
+        type=int,
+        help="apply the model to overlapping windows of this length (default: whole sequences)",
     )
     p.add_argument(
         "--window-stride", type=int, help="step between windows (default: half the window)"
@@ -508,7 +584,35 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         "of highest ANOVA F and standardise), none, s4, log2cpm, log2cpm_std, standardize, "
         "or steps such as cpm,log2p1,drop_unexpressed,standardize,anova:500",
     )
-    p.add_argument("--config", help="YAML file of settings (flags win)")
+    p.add_argument("--config", help="YAML file of settings (flags win; default: none)")
+    _compute_options(p, training=True)
+
+
+def _compute_options(p: argparse.ArgumentParser, *, training: bool = False) -> None:
+    """Where and how torch computes (training.runtime): --threads for every command that
+    runs a model; also --deterministic and --accelerator for the training commands."""
+    group = p.add_argument_group("compute options")
+    group.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads (default: torch's, usually one per core); on small training sets "
+        "the thread count changes the result like a seed does, so it is recorded in "
+        "config.yaml and metrics.json",
+    )
+    if not training:
+        return
+    group.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="use torch's deterministic algorithms: the run repeats exactly on the same "
+        "hardware, torch version and thread count (default: off)",
+    )
+    group.add_argument(
+        "--accelerator",
+        choices=list(ACCELERATORS),
+        help="device to train on: auto (default: a GPU when there is one, else the CPU), "
+        "cpu, gpu/cuda, mps",
+    )
 
 
 def _transfer_options(p: argparse.ArgumentParser) -> None:
@@ -516,7 +620,10 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
     from genoclass.config import TRANSFER_MODES
 
     p.add_argument(
-        "--init", help="run directory (or model folder) whose trunk this run starts from"
+        "--init",
+        help="run directory (or model folder) whose trunk this run starts from; a classical "
+        "model (logistic_regression, svm, random_forest) is fitted on that trunk's features "
+        "instead (default: none, train from scratch)",
     )
     p.add_argument(
         "--transfer",
@@ -532,8 +639,39 @@ def _transfer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--unfreeze-after",
         type=int,
-        help="with --init: keep the trunk frozen for this many epochs, then fine-tune it",
+        help="with --init: keep the trunk frozen for this many epochs, then fine-tune it "
+        "(default: never frozen with finetune, always with features)",
     )
+
+
+def _applied_run_options(p: argparse.ArgumentParser, model: str, data: str, verb: str) -> None:
+    """--model RUN_DIR, --data (alias --input, its older spelling) and --split of a command
+    that applies a trained run to data (predict, embed)."""
+    p.add_argument("--model", required=True, help=model)
+    p.add_argument(
+        "--data",
+        "--input",
+        dest="input",
+        required=True,
+        help=f"{data} to {verb} (--input: the older spelling)",
+    )
+    p.add_argument(
+        "--split",
+        choices=["train", "val", "test", "all"],
+        help=f"rows to {verb} (default: every row)",
+    )
+
+
+def _train_settings() -> type:
+    from genoclass.config import TrainConfig
+
+    return TrainConfig
+
+
+def _pretrain_settings() -> type:
+    from genoclass.training.pretrain import PretrainConfig
+
+    return PretrainConfig
 
 
 def _out_option(args: argparse.Namespace) -> str | None:
@@ -567,39 +705,69 @@ def build_parser() -> argparse.ArgumentParser:
         "highest validation MCC",
     )
     _training_options(p)
-    p.add_argument("--cv", type=int, help="stratified K-fold cross-validation instead of a split")
-    p.add_argument("--seeds", type=int, help="with --cv: repeat over seeds --seed, --seed+1, ...")
+    p.add_argument(
+        "--cv",
+        type=int,
+        help="stratified K-fold cross-validation instead of a split (default: off, one split)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        help="with --cv: repeat over seeds --seed, --seed+1, ... (default: 1)",
+    )
     _transfer_options(p)
-    p.add_argument("--out", help="run directory to create")
+    p.add_argument("--out", help="run directory to create (required)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.set_defaults(func=cmd_train, resume_with="flag", output_of=_out_option)
+    p.settings = _train_settings
 
     p = sub.add_parser(
         "compare", help="train several models over seeds on identical splits and compare them"
     )
-    p.add_argument("--models", help="comma-separated registered model or variant names")
+    p.add_argument("--models", help="comma-separated registered model or variant names (required)")
     p.add_argument(
         "--variants",
         help="YAML of named variants with their own settings, e.g. "
-        "'kmer_cnn_crop: {model: kmer_cnn, lr: 0.005, augment: {crop: 500}, window: 500}'",
+        "'kmer_cnn_crop: {model: kmer_cnn, lr: 0.005, augment: {crop: 500}, window: 500}' "
+        "(default: none)",
     )
-    p.add_argument("--seeds", type=int, default=3, help="seeds --seed, --seed+1, ... (default 3)")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        help="seeds --seed, --seed+1, ... (default: 5 for training sets under 10,000 sequences, "
+        "else 3: on small sets seed noise is as large as many model differences)",
+    )
     p.add_argument(
         "--metric",
         default="accuracy",
         choices=["accuracy", "precision_macro", "recall_macro", "f1_macro", "mcc", "roc_auc"],
         help="test metric that picks the best model (default accuracy)",
     )
-    p.add_argument("--cross", help="comma-separated labelled files every run is also scored on")
+    p.add_argument(
+        "--cross",
+        help="comma-separated labelled files every run is also scored on (default: none)",
+    )
     _training_options(p)
     p.add_argument("--out", required=True, help="compare directory (re-run to resume)")
     p.set_defaults(func=cmd_compare, resume_with="rerun", output_of=_out_option)
+    p.settings = _train_settings
 
     p = sub.add_parser("tune", help="search hyperparameters on validation, test the best once")
     p.add_argument("--model", help="registered model name (or `model:` in the space file)")
-    p.add_argument("--space", required=True, help="YAML search space (params in order)")
-    p.add_argument("--strategy", choices=["ordered-grid", "grid", "tpe"], default="ordered-grid")
+    p.add_argument(
+        "--space",
+        required=True,
+        help="YAML search space, the values to try in order, e.g. 'params: {lr: [0.001, "
+        "0.003], dropout: [0.1, 0.3]}' (README: search-space file)",
+    )
+    p.add_argument(
+        "--strategy",
+        choices=["ordered-grid", "grid", "tpe"],
+        default="ordered-grid",
+        help="ordered-grid: one parameter at a time in the space file's order, keeping the "
+        "best value; grid: every combination; tpe: Optuna's sampler for --n-trials",
+    )
     p.add_argument(
         "--objective",
         choices=["accuracy", "val_loss", "f1_macro", "mcc", "integrated_f1"],
@@ -607,12 +775,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="validation criterion to optimise (default integrated_f1)",
     )
     p.add_argument("--storage", help="Optuna storage URL (default sqlite:///OUT/study.db)")
-    p.add_argument("--study", help="study name (workers sharing a study pass the same)")
-    p.add_argument("--n-trials", type=int, help="tpe: trials in total over all workers")
+    p.add_argument(
+        "--study",
+        help="study name (workers sharing a study pass the same; default: "
+        "MODEL-STRATEGY-OBJECTIVE)",
+    )
+    p.add_argument(
+        "--n-trials",
+        type=int,
+        help="tpe: trials in total over all workers (required with tpe; default for the grids: "
+        "every point)",
+    )
     p.add_argument("--no-retrain", action="store_true", help="skip retraining the best config")
     _training_options(p)
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
     p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
+    p.settings = _train_settings
 
     p = sub.add_parser(
         "pretrain", help="self-supervised pretraining of a model's trunk on unlabelled sequences"
@@ -621,7 +799,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", nargs="+", required=True, help="FASTA/CSV/TSV/Parquet files or folders"
     )
     p.add_argument("--model", help="registered neural sequence model (default fast_accurate_cnn)")
-    p.add_argument("--param", action="append", help="model hyperparameter NAME=VALUE")
+    p.add_argument(
+        "--param",
+        action="append",
+        help="model hyperparameter NAME=VALUE (repeatable; default: the model's own)",
+    )
     p.add_argument("--window", type=int, help="window length in bases (default 200)")
     p.add_argument("--stride", type=int, help="bases between window starts (default 100)")
     p.add_argument("--mask-rate", type=float, help="share of bases hidden (default 0.15)")
@@ -636,6 +818,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.set_defaults(func=cmd_pretrain, resume_with="flag", output_of=_out_option)
+    p.settings = _pretrain_settings
 
     p = sub.add_parser("evaluate", help="metrics of a trained run on labelled data")
     p.add_argument("--model", required=True, help="run directory")
@@ -643,24 +826,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--split",
         choices=["train", "val", "test"],
-        help="only the rows this run recorded in that split",
+        help="only the rows this run recorded in that split (default: every row)",
     )
     _data_options(p)
-    p.add_argument("--out", help="write the metrics to this JSON file")
+    p.add_argument(
+        "--out", help="also write the metrics to this JSON file, - for stdout (default: none)"
+    )
+    _compute_options(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict classes of new data with a trained run")
-    p.add_argument("--model", required=True, help="run directory")
-    p.add_argument("--input", required=True)
-    p.add_argument(
-        "--split",
-        choices=["train", "val", "test", "all"],
-        help="rows to explain (default: for sequence models the run's test split when DATA "
-        "holds it, else all rows; for expression models all rows)",
-    )
+    _applied_run_options(p, "run directory", "sequences or expression matrix", "predict")
     _data_options(p)
-    p.add_argument("--out", required=True, help="CSV to write")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="table to write: Parquet for a .parquet name, else CSV; - for CSV on stdout "
+        "(a packed store is predicted and written in chunks of 65,536 rows)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["torch", "onnx"],
+        default="torch",
+        help="torch, or onnx: onnxruntime on the run's export (genoclass export)",
+    )
+    _compute_options(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "embed",
+        help="per-sequence trunk features (embeddings) of a neural sequence run, to Parquet",
+    )
+    _applied_run_options(
+        p, "run directory of a neural sequence model", "sequences (file, folder or store)", "embed"
+    )
+    p.add_argument("--batch-size", type=int, default=256, help="sequences per batch")
+    _data_options(p, expression=False)
+    p.add_argument(
+        "--out", required=True, help="Parquet file to write: id, label (if known), emb_0 ..."
+    )
+    _compute_options(p)
+    p.set_defaults(func=cmd_embed)
+
+    p = sub.add_parser("export", help="export a trained neural sequence model to ONNX")
+    p.add_argument("--model", required=True, help="run directory")
+    p.add_argument("--format", choices=["onnx"], default="onnx", help="export format")
+    p.add_argument(
+        "--out",
+        help="file to write (default: RUN_DIR/model/model.onnx, where predict --engine onnx looks)",
+    )
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("explain", help="attributions, motifs or biomarkers of a trained run")
     p.add_argument("--model", required=True, help="run directory")
@@ -682,7 +897,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-examples", type=int, default=200, help="sequences per class")
     p.add_argument("--top-genes", type=int, default=20, help="biomarkers per class")
     _data_options(p)
+    _compute_options(p)
     p.set_defaults(func=cmd_explain, output_of=_explain_output)
+
+    p = sub.add_parser(
+        "completion",
+        help="print the shell code that completes genoclass's commands and options",
+        description='Completion for the current shell session: eval "$(genoclass completion '
+        'bash)"; for every session add that line to ~/.bashrc (zsh: ~/.zshrc, with '
+        "`completion zsh`; fish: genoclass completion fish | source).",
+    )
+    p.add_argument("shell", nargs="?", default="bash", choices=["bash", "zsh", "fish", "tcsh"])
+    p.set_defaults(func=cmd_completion)
 
     p = sub.add_parser("models", help="list registered models")
     p.add_argument(
@@ -702,14 +928,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = data.add_parser("summary", help="counts, lengths, balance, N content, duplicates")
     p.add_argument("path")
     _data_options(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_data_summary)
     p = data.add_parser(
         "qc", help="shortcut, duplicate and leakage report (HTML + JSON) before training"
     )
     p.add_argument("path", help="labelled sequences or expression matrix")
-    p.add_argument("--test", help="separate test file (leakage is measured against it)")
-    p.add_argument("--val", help="separate validation file")
+    p.add_argument(
+        "--test",
+        help="separate test file (leakage is measured against it; default: the data's own "
+        "test split, else a random one)",
+    )
+    p.add_argument(
+        "--val", help="separate validation file (default: the data's own, else a random one)"
+    )
     _data_options(p)
     p.add_argument(
         "--similarity",
@@ -722,7 +954,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=42, help="seed of the random split given to unsplit data"
     )
     p.add_argument(
-        "--group-col", help="batch / patient column; principal components are checked against it"
+        "--group-col",
+        help="batch / patient column; principal components are checked against it (default: none)",
     )
     p.add_argument(
         "--ignore-splits",
@@ -736,9 +969,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="FASTA, CSV, TSV or Parquet file (or FASTA / GUE folder)")
     p.add_argument("--out", required=True, help="store folder to create")
     _data_options(p, expression=False)
-    p.add_argument("--window", type=int, help="cut each record into windows of this length")
+    p.add_argument(
+        "--window",
+        type=int,
+        help="cut each record into windows of this length (default: whole records)",
+    )
     p.add_argument("--stride", type=int, help="step between windows (default: --window)")
-    p.add_argument("--max-n", type=float, help="drop sequences with a larger fraction of N")
+    p.add_argument(
+        "--max-n",
+        type=float,
+        help="drop (and count) sequences with a larger fraction of N (default: keep all)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing store")
     p.set_defaults(func=cmd_data_pack)
 
@@ -749,7 +990,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_datasets_list)
     p = ds.add_parser("fetch", help="download (or import with --from) a dataset into the cache")
     p.add_argument("name")
-    p.add_argument("--from", dest="from_path", help="local zip or folder instead of downloading")
+    p.add_argument(
+        "--from",
+        dest="from_path",
+        help="local zip or folder instead of downloading (default: download)",
+    )
     p.set_defaults(func=cmd_datasets_fetch)
     return parser
 
@@ -759,9 +1004,14 @@ def main(argv: list[str] | None = None) -> int:
     130 / 143 when stopped by SIGINT / SIGTERM. Every error is one line on stderr (the
     traceback only with ``--debug``, before or after the subcommand)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`genoclass completion`)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)  # answers and exits
+    args = parser.parse_args(argv)
     try:
-        with _stop_signals_raise(), _warnings_as_lines(), _locked_output(args):
+        with _stop_signals_raise(), _warnings_as_lines(), _locked_output(args), _threads(args):
             return args.func(args)
     except Interrupted as exc:
         print(f"genoclass: {_interrupted_line(exc, args, argv)}", file=sys.stderr)
@@ -783,7 +1033,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors (exit 2) and ``--debug`` on every subcommand."""
+    """argparse with one-line usage errors (exit 2), ``--debug`` on every subcommand, and a
+    help that shows every option's default: argparse's own, else the default of the
+    setting of the same name in ``settings`` (a dataclass such as TrainConfig, imported
+    only when help is shown), else "off" for a switch; options whose help already says
+    their default are left as written."""
+
+    settings: Callable[[], type] | None = None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -794,6 +1050,27 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"genoclass: error: {self.prog}: {one_line(message)} (see --help)\n")
+
+    def format_help(self) -> str:
+        import dataclasses
+
+        fields = {}
+        if self.settings is not None:
+            fields = {f.name: f for f in dataclasses.fields(self.settings())}
+        for action in self._actions:
+            if action.help == argparse.SUPPRESS or "default" in (action.help or ""):
+                continue
+            action.help = action.help or ""
+            if isinstance(action, argparse._StoreTrueAction):
+                action.help += " (default: off)"
+            elif action.default not in (None, argparse.SUPPRESS):
+                action.help += " (default: %(default)s)"
+            elif action.dest in fields:
+                f = fields[action.dest]
+                value = f.default_factory() if f.default is dataclasses.MISSING else f.default
+                if value not in (None, "", {}, []):
+                    action.help += f" (default: {value})"
+        return super().format_help()
 
 
 @contextmanager
@@ -826,6 +1103,21 @@ def _locked_output(args: argparse.Namespace) -> Iterator[None]:
         yield
         return
     with output_lock(out):
+        yield
+
+
+@contextmanager
+def _threads(args: argparse.Namespace) -> Iterator[None]:
+    """The whole command runs on ``--threads`` torch threads when given (a training run
+    also records them: ``training.runtime``)."""
+    threads = getattr(args, "threads", None)
+    if threads is None:
+        yield
+        return
+    from genoclass.config import Bounds
+    from genoclass.training.runtime import Runtime, applied
+
+    with applied(Runtime(threads=Bounds("int", 1, 4096).check(threads, "--threads"))):
         yield
 
 

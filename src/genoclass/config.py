@@ -180,6 +180,8 @@ def check_fields(obj: Any) -> None:
 SEED = Bounds("int", 0, 2**32 - 1)
 SIZE = Bounds("int", 1, 10**9, optional=True)
 TRANSFER_MODES = ("finetune", "features")
+#: --accelerator values (Lightning's names; ``gpu`` is any CUDA device)
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 
 
 @dataclass
@@ -238,6 +240,10 @@ class TrainConfig:
     out: str = setting("", Bounds("str"), "output")
     #: estimated activation memory of one training batch (GB) above which training refuses
     batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), "fit", flag=None)
+    #: where and how the fit computes (training.runtime); recorded in metrics.json "runtime"
+    threads: int | None = setting(None, Bounds("int", 1, 4096, optional=True), "fit")
+    deterministic: bool = setting(False, Bounds("bool"), "fit")
+    accelerator: str = setting("auto", Bounds("str", choices=ACCELERATORS), "fit")
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genoclass.evaluation.stats import paired_test, summarize_runs
+from genoclass.evaluation.stats import describe_lead, paired_test, summarize_runs
 
 
 def test_paired_test_six_pairs_reports_t_and_wilcoxon():
@@ -57,3 +57,20 @@ def test_summarize_runs_mean_sd_per_model_in_order():
     np.testing.assert_allclose(summary["accuracy_mean"], [0.9, 0.5])
     np.testing.assert_allclose(summary["accuracy_sd"], [0.1, 0.0], atol=1e-12)
     assert summary["n"].tolist() == [3, 3]
+
+
+def test_a_consistent_lead_is_beyond_seed_noise_and_a_noisy_one_within_it():
+    rng = np.random.default_rng(0)
+    other = 0.6 + rng.normal(0, 0.03, 10)  # seed-to-seed spread 0.03
+    clear = describe_lead("a", "b", other + 0.05 + rng.normal(0, 0.005, 10), other, "mcc")
+    assert clear["within_noise"] is False and clear["t_pvalue"] < 0.001
+    assert clear["lead"] == pytest.approx(0.05, abs=0.01)
+    assert (
+        clear["text"].startswith(f"a leads b by {clear['lead']:.3f} mcc, ")
+        and "beyond seed noise" in clear["text"]
+    )
+    noisy = describe_lead("a", "b", other + rng.normal(0.01, 0.04, 10), other, "mcc")
+    assert noisy["within_noise"] is True and noisy["t_pvalue"] >= 0.05
+    assert "within seed noise" in noisy["text"] and "over 10 seeds" in noisy["text"]
+    single = describe_lead("a", "b", [0.7], [0.6], "mcc")
+    assert single["within_noise"] is True and "one seed" in single["text"]

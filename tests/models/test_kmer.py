@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 
 from genoclass.models import get_spec
@@ -90,3 +91,28 @@ def test_kmer_cnn_ignores_padding() -> None:
         with torch.no_grad():
             outs.append(model(torch.from_numpy(tokens.astype(np.int64)), torch.from_numpy(lengths)))
     torch.testing.assert_close(outs[0], outs[1])
+
+
+def test_logistic_regression_scalings_and_files_without_the_setting(tmp_path) -> None:
+    import json
+
+    x, y = _data()
+    spec = get_spec("kmer_lr")
+    assert spec.hparams({})["scaling"] == "counts" and spec.hparams({})["C"] == 0.01
+    counts = spec.builder(3, **spec.hparams({"k": 4, "C": 1.0})).fit(x, y)
+    reference = LogisticRegression(C=1.0, max_iter=1000).fit(x.astype(float), y)
+    np.testing.assert_allclose(counts.predict_proba(x), reference.predict_proba(x), atol=1e-4)
+    hp = spec.hparams({"k": 4, "scaling": "standardized"})
+    old = spec.builder(3, **hp).fit(x, y)
+    save_model(old, ModelCard("kmer_lr", hp, ["a", "b", "c"], 256), tmp_path / "old")
+    meta_path = tmp_path / "old" / "model.json"
+    meta = json.loads(meta_path.read_text())
+    text = json.dumps(meta)
+    assert text.count('"scaling": "standardized"') == 2  # hyperparameter and model state
+    del meta["hparams"]["scaling"]  # a model file written before the setting existed
+    meta["state"].pop("scaling")
+    meta_path.write_text(json.dumps(meta))
+    loaded, _ = load_model(tmp_path / "old")
+    assert loaded.scaling == "standardized"
+    np.testing.assert_allclose(loaded.predict_proba(x), old.predict_proba(x))
+    assert not np.allclose(loaded.predict_proba(x), counts.predict_proba(x))

@@ -149,4 +149,6 @@ def test_a_classical_run_has_no_trunk(data, tmp_path, capsys):
     assert cli(f"train --data {data['same']} --model kmer_nb --out {classical}") == 0
     capsys.readouterr()
     assert cli(f"train --data {data['same']} --model kmer_nb --init {classical} --out x") == 2
-    assert "'kmer_nb' is not a neural sequence model" in capsys.readouterr().err
+    assert "--init with 'kmer_nb': only classical models that read a numeric matrix" in (
+        capsys.readouterr().err
+    )  # a classical model given --init is fitted on embeddings: k-mer models cannot be

@@ -44,3 +44,21 @@ def test_ordered_grid_step_uses_relative_integrated_f1() -> None:
     np.testing.assert_allclose(scores, [np.sqrt(d(5) * d(-2)), d(2.2)])
     assert scores.argmax() == 1
     assert _step_scores([{"accuracy": 0.7}, {"accuracy": 0.9}], "accuracy").tolist() == [0.7, 0.9]
+
+
+def test_readme_search_space_example_is_a_valid_space(tmp_path: Path) -> None:
+    from genoclass.models import get_spec
+    from genoclass.tuning.space import check_space_values
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("# space.yaml: genoclass tune", 1)[1].split("```", 1)[0]
+    path = tmp_path / "space.yaml"
+    path.write_text(block.split("\n", 1)[1])
+    space = load_space(path)
+    assert space.model == "fast_accurate_cnn" and list(space.params) == [
+        "lr",
+        "channels",
+        "dropout",
+    ]
+    assert space.grid_size() == 12 and space.fixed == {"epochs": 15}
+    check_space_values(space, get_spec(space.model), path)

@@ -89,6 +89,8 @@ def test_rerun_resumes_by_skipping_finished_runs(compared: Path, capsys) -> None
     assert len({tuple(i for i, c in enumerate(row) if c == "±") for row in table[1:]}) == 1
     assert re.search(r" 0\.\d{3} ± 0\.\d{3} ", table[1])
     assert lines[start + 4].startswith("best by accuracy: ")
+    leads = json.loads((compared / "comparison.json").read_text())["leads"]
+    assert lines[start + 5 : start + 7] == [lead["text"] for lead in leads]
     assert (compared / "runs" / "kmer_lr" / "seed43" / "metrics.json").exists()
 
 
@@ -159,3 +161,34 @@ def test_bad_variants_are_input_errors(tmp_path: Path, capsys, text: str, messag
     err = capsys.readouterr().err
     assert message in err and "variants.yaml" in err
     assert not (tmp_path / "c").exists()
+
+
+def test_compare_says_whether_the_lead_is_within_seed_noise(compared: Path) -> None:
+    result = json.loads((compared / "comparison.json").read_text())
+    leads = {lead["other"]: lead for lead in result["leads"]}
+    assert set(leads) == set(MODELS) - {result["best_model"]}
+    for name, lead in leads.items():
+        test = result["paired_tests"][name]
+        assert lead["t_pvalue"] == test["t_pvalue"]
+        assert lead["within_noise"] == (test["t_pvalue"] is None or test["t_pvalue"] >= 0.05)
+        assert ("within seed noise" in lead["text"]) == lead["within_noise"]
+    assert result["protocol"]["seeds_choice"] == "given (--seeds)"
+    html = (compared / "comparison.html").read_text()
+    assert all(lead["text"].split(",")[0] in html for lead in result["leads"])
+
+
+def test_compare_without_seeds_runs_five_on_a_small_training_set(tmp_path, capsys) -> None:
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=2, n_per_class=80, length=60).to_csv(data, index=False)
+    out = tmp_path / "cmp"
+    argv = ["compare", "--data", str(data), "--models", "kmer_nb,kmer_lr", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    result = json.loads((out / "comparison.json").read_text())
+    n_train = json.loads((out / "runs/kmer_nb/seed42/metrics.json").read_text())["n_train"]
+    assert result["protocol"]["seeds"] == [42, 43, 44, 45, 46]
+    assert (
+        result["protocol"]["seeds_choice"] == f"5: the default for {n_train:,} training sequences"
+    )
+    assert printed.count(": training") == 10 and "finished earlier" not in printed
+    assert result["leads"][0]["text"] in printed

@@ -41,6 +41,40 @@ def paired_test(a: ArrayLike, b: ArrayLike) -> dict:
     }
 
 
+#: p-value of the paired t-test below which a lead counts as beyond seed noise
+LEAD_ALPHA = 0.05
+
+
+def describe_lead(best: str, other: str, a: ArrayLike, b: ArrayLike, metric: str) -> dict:
+    """Whether ``best``'s lead over ``other`` (scores ``a`` and ``b`` paired by seed) is
+    beyond seed noise: a paired t-test p below ``LEAD_ALPHA``; returns the lead, the two
+    seed spreads (sd), p, ``within_noise`` and a sentence saying so."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    test = paired_test(a, b)
+    lead = float(a.mean() - b.mean())
+    sds = [float(x.std(ddof=1)) if len(x) > 1 else None for x in (a, b)]
+    p = test["t_pvalue"]
+    within = p is None or p >= LEAD_ALPHA
+    if test["n"] < 2:
+        how = "one seed: the seed noise is unknown (use --seeds 5 or more)"
+    else:
+        verdict = "within seed noise" if within else "beyond seed noise"
+        p_text = "undefined (identical differences)" if p is None else f"{p:.3g}"
+        how = (
+            f"{verdict}: paired t-test p = {p_text} over {test['n']} seeds; "
+            f"seed sd {sds[0]:.3f} ({best}) and {sds[1]:.3f} ({other})"
+        )
+    return {
+        "other": other,
+        "lead": lead,
+        "sd_best": sds[0],
+        "sd_other": sds[1],
+        "t_pvalue": p,
+        "within_noise": within,
+        "text": f"{best} leads {other} by {lead:.3f} {metric}, {how}",
+    }
+
+
 def summarize_runs(
     df: pd.DataFrame, metrics: Sequence[str], by: str | list[str] = "model"
 ) -> pd.DataFrame:

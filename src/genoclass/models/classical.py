@@ -243,7 +243,8 @@ def forest_depth(a: dict[str, np.ndarray]) -> int:
 
 @register(
     "random_forest",
-    "Random forest (500 trees, sqrt features) on preprocessed expression (S3, S4 baseline)",
+    "Random forest (500 trees, sqrt features) on preprocessed expression (the expression "
+    "studies' classical baseline)",
     family="classical",
     input_kind="expression",
     params=[

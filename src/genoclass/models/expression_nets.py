@@ -123,7 +123,8 @@ class ExpressionMLP(nn.Module):
 
 @register(
     "expr_cnn",
-    "S4's 1-D CNN on the gene vector (1-3 conv layers, configurable activations)",
+    "1-D CNN on the gene vector from the TCGA cancer-type study (1-3 conv layers, "
+    "configurable activations)",
     input_kind="expression",
     params=[
         Param("n_conv_layers", 1, Bounds("int", 1, 3), "conv + activation + max-pool layers"),

@@ -6,6 +6,7 @@ parameters as plain arrays (saved as safetensors + JSON, never pickle).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -81,35 +82,53 @@ class KmerNaiveBayes:
         self.class_log_prior = arrays["class_log_prior"]
 
 
+#: what KmerLogistic fits on: raw k-mer counts, or frequencies (counts / total) scaled to
+#: unit variance (the scaling of genoclass before 0.9; model files without the setting)
+SCALINGS = ("counts", "standardized")
+
+
 class KmerLogistic:
-    """L2 logistic regression on k-mer frequencies (counts / total, scaled to unit variance)."""
+    """L2 logistic regression on k-mer counts (``scaling="counts"``) or on k-mer
+    frequencies scaled to unit variance (``"standardized"``)."""
 
     STATE_ARRAYS = ("scale", "coef", "intercept")
 
-    def __init__(self, n_classes: int, k: int = 6, C: float = 1.0, max_iter: int = 1000) -> None:  # noqa: N803 - scikit-learn's name
+    def __init__(
+        self,
+        n_classes: int,
+        k: int = 6,
+        C: float = 0.01,  # noqa: N803 - scikit-learn's name
+        max_iter: int = 1000,
+        scaling: str = "counts",
+    ) -> None:
         self.n_classes, self.k, self.C, self.max_iter = n_classes, k, C, max_iter
+        self.scaling = scaling
         self.scale = np.ones(4**k)
         self.coef = np.zeros((n_classes, 4**k))
         self.intercept = np.zeros(n_classes)
 
-    def _frequencies(self, x: sp.csr_matrix) -> sp.csr_matrix:
-        """Row-normalised counts divided by the training scale (sparse, no centring)."""
+    def _features(self, x: sp.csr_matrix) -> sp.csr_matrix:
+        """The counts, or row-normalised counts divided by the training scale (sparse, no
+        centring)."""
         x = sp.csr_matrix(x, dtype=np.float64)
+        if self.scaling == "counts":
+            return x
         totals = np.maximum(np.asarray(x.sum(axis=1)).ravel(), 1.0)
         return sp.diags(1.0 / totals) @ x @ sp.diags(1.0 / self.scale)
 
     def fit(
         self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> KmerLogistic:
-        """Fit the scale on training frequencies, then the logistic regression."""
+        """Fit the scale on training frequencies (standardized), then the regression."""
         self.scale = np.ones(x.shape[1])
-        freq = self._frequencies(x)
-        mean = np.asarray(freq.mean(axis=0)).ravel()
-        var = np.asarray(freq.multiply(freq).mean(axis=0)).ravel() - mean**2
-        sd = np.sqrt(np.maximum(var, 0.0))
-        self.scale = np.where(sd > 0, sd, 1.0)
+        if self.scaling == "standardized":
+            freq = self._features(x)
+            mean = np.asarray(freq.mean(axis=0)).ravel()
+            var = np.asarray(freq.multiply(freq).mean(axis=0)).ravel() - mean**2
+            sd = np.sqrt(np.maximum(var, 0.0))
+            self.scale = np.where(sd > 0, sd, 1.0)
         lr = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        lr.fit(self._frequencies(x), y, sample_weight=sample_weight)
+        lr.fit(self._features(x), y, sample_weight=sample_weight)
         if self.n_classes == 2:
             self.coef, self.intercept = lr.coef_, lr.intercept_
         else:  # classes missing from training keep a -inf-like intercept
@@ -120,7 +139,7 @@ class KmerLogistic:
 
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
         """(n, C) class probabilities."""
-        logits = np.asarray(self._frequencies(x) @ self.coef.T) + self.intercept
+        logits = np.asarray(self._features(x) @ self.coef.T) + self.intercept
         if self.n_classes == 2:
             p = expit(logits[:, 0])
             return np.column_stack([1 - p, p])
@@ -129,7 +148,7 @@ class KmerLogistic:
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Arrays and JSON metadata that fully describe the fitted model."""
         arrays = {"scale": self.scale, "coef": self.coef, "intercept": self.intercept}
-        return arrays, {"C": self.C, "k": self.k}
+        return arrays, {"C": self.C, "k": self.k, "scaling": self.scaling}
 
     def set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Restore the model from ``get_state``'s output (ValueError when it disagrees)."""
@@ -137,6 +156,9 @@ class KmerLogistic:
         require(arrays["scale"].shape == (4**self.k,), f"scale must have 4**{self.k} values")
         require(arrays["coef"].shape == (rows, 4**self.k), f"coef must be ({rows}, 4**{self.k})")
         require(arrays["intercept"].shape == (rows,), f"intercept must have {rows} value(s)")
+        scaling = meta.get("scaling", "standardized")  # files from before the setting
+        require(scaling in SCALINGS, f"scaling must be one of {SCALINGS}")
+        self.scaling = scaling
         self.scale, self.coef, self.intercept = arrays["scale"], arrays["coef"], arrays["intercept"]
 
 
@@ -157,12 +179,18 @@ def build_kmer_nb(n_classes: int, **hp: Any) -> KmerNaiveBayes:
 
 @register(
     "kmer_lr",
-    "Logistic regression (L2, C=1) on standardised overlapping 6-mer frequencies",
+    "Logistic regression (L2, C=0.01) on overlapping 6-mer counts",
     family="classical",
     input_kind="kmer",
     params=[
-        Param("k", 6, Bounds("int", 1, 10), "k-mer length whose frequencies are features"),
-        REGULARISATION,
+        Param("k", 6, Bounds("int", 1, 10), "k-mer length whose counts are features"),
+        replace(REGULARISATION, default=0.01),
+        Param(
+            "scaling",
+            "counts",
+            Bounds("str", choices=SCALINGS),
+            "counts: raw k-mer counts; standardized: frequencies scaled to unit variance",
+        ),
         Param("max_iter", 1000, Bounds("int", 1, 10**7), "solver iteration limit"),
     ],
 )

@@ -53,7 +53,8 @@ class OneHotCNN(nn.Module):
 
 @register(
     "cnn",
-    "S1 CNN: one-hot, conv 32-64 k5 + max-pool 2, flatten, dense 128; fixed length",
+    "gene-family comparison CNN: one-hot, conv 32-64 k5 + max-pool 2, flatten, dense 128; "
+    "fixed length",
     input_kind="onehot",
     params=[
         Param(

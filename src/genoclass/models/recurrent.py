@@ -121,12 +121,12 @@ def _read(rnn: nn.RNNBase, h: torch.Tensor, last: torch.Tensor, readout: str) ->
 
 #: registered name -> (cell, bidirectional, conv front end, description)
 VARIANTS: dict[str, tuple[str, bool, bool, str]] = {
-    "lstm": ("lstm", False, False, "S1 LSTM (64 units) over one-hot bases, exact lengths"),
-    "gru": ("gru", False, False, "S1 GRU (64 units) over one-hot bases, exact lengths"),
-    "bilstm": ("lstm", True, False, "S1 bidirectional LSTM (2x64) over one-hot bases"),
-    "cnn_lstm": ("lstm", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then LSTM 64"),
-    "cnn_gru": ("gru", False, True, "S1 hybrid: conv 64 k9 + max-pool 4, then GRU 64"),
-    "cnn_bilstm": ("lstm", True, True, "S1 hybrid: conv 64 k9 + max-pool 4, then BiLSTM 2x64"),
+    "lstm": ("lstm", False, False, "LSTM (64 units) over one-hot bases, exact lengths"),
+    "gru": ("gru", False, False, "GRU (64 units) over one-hot bases, exact lengths"),
+    "bilstm": ("lstm", True, False, "bidirectional LSTM (2x64) over one-hot bases"),
+    "cnn_lstm": ("lstm", False, True, "hybrid: conv 64 k9 + max-pool 4, then LSTM 64"),
+    "cnn_gru": ("gru", False, True, "hybrid: conv 64 k9 + max-pool 4, then GRU 64"),
+    "cnn_bilstm": ("lstm", True, True, "hybrid: conv 64 k9 + max-pool 4, then BiLSTM 2x64"),
 }
 
 

@@ -142,7 +142,7 @@ class FastAccurateCNN(nn.Module):
 
 @register(
     "gb_cnn",
-    "Genomic Benchmarks baseline CNN (S0): embedding 100, conv 16-8-4 k8, dense 512; fixed length",
+    "Genomic Benchmarks baseline CNN: embedding 100, conv 16-8-4 k8, dense 512; fixed length",
     input_kind="tokens",
     params=[embed_param(100)],
     fixed_length=True,
@@ -154,7 +154,8 @@ def build_gb_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
 
 @register(
     "fast_accurate_cnn",
-    "S0 optimised CNN: dilated separable residual conv 32-64-128 k3, avg+max pool, any length",
+    "optimised Genomic Benchmarks CNN: dilated separable residual conv 32-64-128 k3, "
+    "avg+max pool, any length",
     input_kind="tokens",
     params=[
         embed_param(64),

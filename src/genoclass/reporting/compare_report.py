@@ -100,7 +100,8 @@ def _tests_html(result: dict) -> str:
     ]
     if not rows:
         return text_html("Only one model: nothing to test.", muted=True)
-    return join_html([text_html(result["test_choice"]), table_html(rows)])
+    leads = [text_html(lead["text"] + ".") for lead in result.get("leads", [])]
+    return join_html([*leads, text_html(result["test_choice"]), table_html(rows)])
 
 
 def _run_links(result: dict) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,11 +25,19 @@ import pandas as pd
 import torch
 
 from genoclass.data.loaders import FeatureSet
+from genoclass.errors import InputError
 from genoclass.models.registry import get_spec
 from genoclass.models.serialize import ModelCard, build_model, load_model, save_model
-from genoclass.training.fit import fit_model, predict_proba
+from genoclass.training.fit import fit_model, predict_proba, trunk_features
 from genoclass.training.recipes import FitSettings
-from genoclass.training.transfer import Transfer, load_trunk, set_trunk_frozen, trunk_state
+from genoclass.training.transfer import (
+    Transfer,
+    base_model,
+    has_trunk,
+    load_trunk,
+    set_trunk_frozen,
+    trunk_state,
+)
 
 
 @dataclass
@@ -47,6 +55,9 @@ class Classifier(ABC):
     """A model with its card: ``fit``, ``predict_proba``, ``n_parameters``, ``save``."""
 
     family: ClassVar[str]
+    #: set when the model starts from an earlier run (``--init``): trunk rate, freezing and
+    #: the origin of the initial weights (a classical model on embeddings: the origin only)
+    transfer: Transfer | None = None
 
     def __init__(self, model: Any, card: ModelCard) -> None:
         self.model = model
@@ -84,13 +95,20 @@ class Classifier(ABC):
         """Write the model folder (weights.safetensors + model.json)."""
         save_model(self.model, self.card, directory)
 
+    def no_trunk(self) -> str | None:
+        """Why this model has no trunk to compute features with, or None when it has one."""
+        return f"model {self.card.name!r} is a classical model (it has no learnt trunk)"
+
+    def embeddings(self, features: FeatureSet, batch_size: int = 256) -> Iterator[np.ndarray]:
+        """The (B, dim) float32 trunk features of every row of ``features``, in order, one
+        batch at a time; an InputError (``no_trunk``) for a model without a trunk."""
+        raise InputError(f"no sequence embeddings: {self.no_trunk()}")
+
 
 class NeuralClassifier(Classifier):
     """A registered ``nn.Module`` trained by the Lightning loop (``training.fit``)."""
 
     family = "neural"
-    #: set when the model starts from an earlier run (``--init``): trunk rate and freezing
-    transfer: Transfer | None = None
 
     def fit(
         self,
@@ -122,6 +140,22 @@ class NeuralClassifier(Classifier):
 
     def n_parameters(self) -> int:
         return int(sum(p.numel() for p in self.model.parameters() if p.requires_grad))
+
+    def no_trunk(self) -> str | None:
+        spec = get_spec(self.card.name)
+        if has_trunk(spec):
+            return None
+        return f"model {self.card.name!r} takes {spec.input_kind} input (not a sequence trunk)"
+
+    def embeddings(self, features: FeatureSet, batch_size: int = 256) -> Iterator[np.ndarray]:
+        if self.no_trunk() is not None:
+            return super().embeddings(features, batch_size)
+        return trunk_features(self.model, features, batch_size)
+
+    @property
+    def feature_dim(self) -> int:
+        """Width of the trunk's pooled features."""
+        return int(base_model(self.model).feature_dim)
 
     def trunk_state(self) -> dict[str, torch.Tensor]:
         """Every weight outside the head (``training.transfer.trunk_state``)."""

@@ -9,6 +9,7 @@ import logging
 import math
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,8 @@ def fit_model(
         bar=progress,
         grad_clip=settings.grad_clip if recipe.clips_gradients else None,
         resume_from=resume_from,
+        accelerator=settings.accelerator,
+        deterministic=settings.deterministic,
     )
     if tracker.best_state is not None:
         model.load_state_dict(tracker.best_state)
@@ -160,13 +163,16 @@ def lightning_fit(
     bar: Callback | None,
     grad_clip: float | None,
     resume_from: Path | None,
+    accelerator: str = "auto",
+    deterministic: bool = False,
 ) -> float:
     """Run Lightning's fit with genoclass's trainer settings (no logger, no Lightning
-    checkpoints, ``bar`` as progress display) from ``resume_from`` if given; returns the
-    seconds it took."""
+    checkpoints, ``bar`` as progress display) from ``resume_from`` if given, on
+    ``accelerator`` with torch's ``deterministic`` algorithms or not; returns the seconds it
+    took."""
     trainer = L.Trainer(
         max_epochs=epochs,
-        accelerator="auto",
+        accelerator=accelerator,
         devices=1,
         logger=False,
         enable_checkpointing=False,
@@ -175,7 +181,7 @@ def lightning_fit(
         gradient_clip_val=grad_clip,
         callbacks=callbacks,
         num_sanity_val_steps=0,
-        deterministic=False,
+        deterministic=deterministic,
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -202,3 +208,15 @@ def predict_proba(model: nn.Module, features: FeatureSet, batch_size: int = 256)
         for b in make_loader(features, batch_size, shuffle=False)
     ]
     return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def trunk_features(
+    model: nn.Module, features: FeatureSet, batch_size: int = 256
+) -> Iterator[np.ndarray]:
+    """The (B, feature_dim) float32 trunk features (``model.features``: the pooled
+    representation its head sees) of every row of ``features``, in order, one batch at a
+    time."""
+    model.eval()
+    with torch.inference_mode():
+        for b in make_loader(features, batch_size, shuffle=False):
+            yield model.features(b["x"], b.get("lengths")).float().numpy()

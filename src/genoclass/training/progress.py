@@ -53,10 +53,20 @@ def duration(seconds: float) -> str:
 class Steps:
     """Progress through ``total`` steps called ``desc``: a tqdm bar on a terminal, else a
     line ``DESC i/N  NOTE  elapsed 1m05s  ETA 2m10s`` on stdout after a step, at most one
-    per ``every`` seconds (the last step always prints). Use as a context manager."""
+    per ``every`` seconds and only after every ``every_steps``-th step (the last step
+    always prints). Use as a context manager."""
 
-    def __init__(self, total: int, desc: str, *, every: float = 0.0, leave: bool = True) -> None:
-        self.total, self.desc, self.every, self.done = max(total, 0), desc, every, 0
+    def __init__(
+        self,
+        total: int,
+        desc: str,
+        *,
+        every: float = 0.0,
+        every_steps: int = 1,
+        leave: bool = True,
+    ) -> None:
+        self.total, self.desc, self.done = max(total, 0), desc, 0
+        self.every, self.every_steps = every, max(every_steps, 1)
         self._start = self._printed = time.perf_counter()
         self._bar = (
             tqdm(total=self.total, desc=desc, file=sys.stdout, leave=leave, dynamic_ncols=True)
@@ -72,7 +82,8 @@ class Steps:
             self._bar.update(1)
             return
         now = time.perf_counter()
-        if self.done < self.total and now - self._printed < self.every:
+        due = self.done % self.every_steps == 0 and now - self._printed >= self.every
+        if self.done < self.total and not due:
             return
         self._printed = now
         print(self.line(note, now - self._start), flush=True)
@@ -83,6 +94,13 @@ class Steps:
         if 0 < self.done < self.total:
             parts.append(f"ETA {duration(elapsed / self.done * (self.total - self.done))}")
         return "  ".join(p for p in parts if p)
+
+    def set_total(self, total: int) -> None:
+        """Change the number of steps (e.g. once the first step has told how many)."""
+        self.total = max(total, 0)
+        if self._bar is not None:
+            self._bar.total = self.total
+            self._bar.refresh()
 
     def write(self, text: str) -> None:
         """Print a line without breaking the bar."""
@@ -105,10 +123,16 @@ class Steps:
 
 
 def progress(
-    items: Iterable[T], total: int, desc: str, *, every: float = 0.0, leave: bool = True
+    items: Iterable[T],
+    total: int,
+    desc: str,
+    *,
+    every: float = 0.0,
+    every_steps: int = 1,
+    leave: bool = True,
 ) -> Iterator[T]:
     """``items`` with progress (``Steps``): one step per item, counted once it is done."""
-    with Steps(total, desc, every=every, leave=leave) as steps:
+    with Steps(total, desc, every=every, every_steps=every_steps, leave=leave) as steps:
         for item in items:
             yield item
             steps.step()

@@ -38,6 +38,8 @@ class FitSettings:
     seed: int = default_of("seed")
     progress: bool = True
     trunk_lr_scale: float = 1.0
+    deterministic: bool = default_of("deterministic")
+    accelerator: str = default_of("accelerator")
 
     @classmethod
     def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:

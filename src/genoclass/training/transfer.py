@@ -32,7 +32,7 @@ from torch import nn
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
 from genoclass.io.textfile import file_sha256
-from genoclass.models.registry import get_spec
+from genoclass.models.registry import ModelSpec, get_spec
 from genoclass.models.serialize import (
     META,
     WEIGHTS,
@@ -73,6 +73,12 @@ class Transfer:
 
 #: state-dict prefix of a neural model's head (trunk + head, docs/design.md); the rest: trunk
 HEAD_PREFIX = "head."
+
+
+def has_trunk(spec: ModelSpec) -> bool:
+    """Whether models of ``spec`` have a trunk (``features``) and a head: every neural
+    sequence model (token or one-hot input); classical and expression models have none."""
+    return spec.family == "neural" and spec.input_kind in ("tokens", "onehot")
 
 
 def base_model(model: nn.Module) -> nn.Module:
@@ -165,44 +171,64 @@ def model_folder(path: Path) -> Path:
     raise InputError("--init: not a run directory or model folder (no model/model.json)", path=path)
 
 
-def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[nn.Module, Transfer | None]:
+def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[Any, Transfer | None]:
     """The untrained model of ``card``, or with ``config.init`` the model started from that
     run's trunk (and head, see the module docstring) with the Transfer that trains it;
-    ``card`` then carries the inherited trunk hyperparameters and the origin."""
+    ``card`` then carries the inherited trunk hyperparameters and the origin. A classical
+    model given ``config.init`` is fitted on that trunk's features (``training.embedding``):
+    it is built untrained, and its Transfer only records the origin."""
     if config.init is None:
         given = [flag for key, flag in TRANSFER_OPTIONS.items() if getattr(config, key) is not None]
         if given:
             raise InputError(f"{', '.join(given)} need --init RUN_DIR (the model to start from)")
         return build_model(card), None
-    transfer = _settings(config)
     folder = model_folder(Path(config.init))
     meta_path = folder / META
     meta = read_card_json(meta_path)
     meta.pop("state", None)
     meta.pop("family", None)
     source_card = check_card(ModelCard(**meta), meta_path)
+    if get_spec(card.name).family == "classical":
+        transfer = Transfer("features", 1.0, math.inf, source_origin(folder, source_card))
+        transfer.origin["head"] = "new"
+        _record_origin(card, transfer, folder, source_card)
+        return build_model(card), transfer
+    transfer = _settings(config)
     inherited = _check_compatible(source_card, card, config, folder)
     model = build_model(card)
     with torch.random.fork_rng():  # building the earlier model leaves this run's seed alone
         source, _ = load_model(folder)
     head = _copy_weights(base_model(source), base_model(model), source_card, card, folder)
     transfer.origin = {
-        "path": str(folder.resolve()),
-        "weights_sha256": file_sha256(folder / WEIGHTS),
-        "model": source_card.name,
-        "classes": source_card.classes,
-        "transfer": transfer.mode,
+        **source_origin(folder, source_card, transfer.mode),
         "head": head,
         "trunk_lr_scale": transfer.trunk_lr_scale,
         "unfreeze_after": config.unfreeze_after,
         "trunk_hparams_inherited": inherited,
     }
+    _record_origin(card, transfer, folder, source_card)
+    return model, transfer
+
+
+def source_origin(folder: Path, source: ModelCard, mode: str = "features") -> dict[str, Any]:
+    """Where a run's initial weights come from: the model folder, the SHA-256 of its
+    weights file, its model and classes, and the transfer mode."""
+    return {
+        "path": str(folder.resolve()),
+        "weights_sha256": file_sha256(folder / WEIGHTS),
+        "model": source.name,
+        "classes": source.classes,
+        "transfer": mode,
+    }
+
+
+def _record_origin(card: ModelCard, transfer: Transfer, folder: Path, source: ModelCard) -> None:
+    """Put the origin into ``card`` (model.json ``extra.init``) and say it in one line."""
     card.extra["init"] = {k: transfer.origin[k] for k in ("path", "weights_sha256", "transfer")}
     print(
-        f"init: {transfer.mode} from {folder} ({source_card.name}, sha256 "
-        f"{transfer.origin['weights_sha256'][:12]}), {head} head"
+        f"init: {transfer.mode} from {folder} ({source.name}, sha256 "
+        f"{transfer.origin['weights_sha256'][:12]}), {transfer.origin['head']} head"
     )
-    return model, transfer
 
 
 def _settings(config: TrainConfig) -> Transfer:
@@ -225,7 +251,7 @@ def _check_compatible(
     encoding, trunk hyperparameters); sets ``card``'s trunk hyperparameters to the earlier
     run's and returns those it took from there."""
     spec = get_spec(source.name)
-    if spec.family != "neural" or spec.input_kind not in ("tokens", "onehot"):
+    if not has_trunk(spec):
         raise InputError(
             f"--init: model {source.name!r} is not a neural sequence model (no trunk to transfer)",
             path=folder,

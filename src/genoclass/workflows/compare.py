@@ -21,7 +21,7 @@ from genoclass.atomic import write_table_atomic
 from genoclass.config import TrainConfig, check_settings, read_yaml_mapping, settings_in
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
-from genoclass.evaluation.stats import paired_test, summarize_runs
+from genoclass.evaluation.stats import describe_lead, paired_test, summarize_runs
 from genoclass.io.run_files import RunFiles
 from genoclass.models import get_spec
 from genoclass.reporting.compare_report import write_compare_report
@@ -87,10 +87,23 @@ def run_dir_of(out: Path, model: str, seed: int) -> Path:
     return out / "runs" / model / f"seed{seed}"
 
 
+#: training sets below this many sequences get SMALL_SET_SEEDS seeds by default, others
+#: LARGE_SET_SEEDS: on small sets seed (and thread) noise is as large as many model
+#: differences (BENCHMARKS.md, "Seed and thread variance")
+SMALL_SET = 10_000
+SMALL_SET_SEEDS, LARGE_SET_SEEDS = 5, 3
+
+
+def default_seeds(n_train: int) -> int:
+    """How many seeds ``compare`` runs when not told: 5 below 10,000 training sequences,
+    else 3."""
+    return SMALL_SET_SEEDS if n_train < SMALL_SET else LARGE_SET_SEEDS
+
+
 def run_compare(
     base: TrainConfig,
     models: list[str],
-    seeds: int,
+    seeds: int | None,
     out: str | Path,
     *,
     metric: str = "accuracy",
@@ -100,7 +113,8 @@ def run_compare(
 ) -> Path:
     """Train every model for seeds ``base.seed .. base.seed + seeds - 1`` and write
     ``comparison.csv``, ``comparison.json``, ``runs.csv``, ``comparison.png`` and
-    ``comparison.html`` into ``out``.
+    ``comparison.html`` into ``out``; ``seeds=None`` takes ``default_seeds`` of the first
+    run's training-set size.
 
     For a given seed every model gets the same split (seeded by ``base.split_seed`` when
     set, else by the seed, so the split also varies across seeds). ``cross`` files are
@@ -108,7 +122,7 @@ def run_compare(
     ``models`` may name a variant (``load_variants``) instead of a registered model.
     """
     out = Path(out)
-    if seeds < 1 or not models:
+    if (seeds is not None and seeds < 1) or not models:
         raise InputError("compare needs at least one model and one seed")
     if metric not in METRICS:
         raise InputError(f"unknown comparison metric {metric!r}; use one of {METRICS}")
@@ -118,23 +132,37 @@ def run_compare(
         get_spec(entry.model)
     for entry in entries:
         check_run(entry)
-    seed_list = [base.seed + j for j in range(seeds)]
-    with Steps(len(models) * seeds, "compare run") as steps:
+
+    done: set[tuple[str, int]] = set()  # (model, seed) handled by this call
+
+    def run_one(name: str, seed: int, step: str, steps: Steps) -> None:
+        done.add((name, seed))
+        run_dir = run_dir_of(out, name, seed)
+        if RunFiles(run_dir).finished():
+            steps.write(f"{step}: finished earlier, skipped")
+        else:
+            steps.write(f"{step}: training")
+            config = replace(entry_config(base, name, variants), seed=seed, out=str(run_dir))
+            run_training(config, resume=True, progress=progress)
+        for path in cross or []:
+            _cross_score(out, name, seed, path)
+        steps.step(_run_note(run_dir, name, seed, metric))
+
+    seeds_choice = "given (--seeds)"
+    with Steps(len(models) * (seeds or 1), "compare run") as steps:
+        if seeds is None:  # the first run tells the training-set size
+            run_one(models[0], base.seed, f"model 1/{len(models)} {models[0]}  seed 1", steps)
+            n_train = RunFiles(run_dir_of(out, models[0], base.seed)).read_metrics()["n_train"]
+            seeds = default_seeds(n_train)
+            seeds_choice = f"{seeds}: the default for {n_train:,} training sequences"
+            steps.write(f"seeds: {seeds_choice} (--seeds sets another count)")
+            steps.set_total(len(models) * seeds)
+        seed_list = [base.seed + j for j in range(seeds)]
         for i, name in enumerate(models, 1):
             for j, seed in enumerate(seed_list, 1):
-                run_dir = run_dir_of(out, name, seed)
-                step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
-                if RunFiles(run_dir).finished():
-                    steps.write(f"{step}: finished earlier, skipped")
-                else:
-                    steps.write(f"{step}: training")
-                    config = replace(
-                        entry_config(base, name, variants), seed=seed, out=str(run_dir)
-                    )
-                    run_training(config, resume=True, progress=progress)
-                for path in cross or []:
-                    _cross_score(out, name, seed, path)
-                steps.step(_run_note(run_dir, name, seed, metric))
+                if (name, seed) not in done:
+                    step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
+                    run_one(name, seed, step, steps)
     runs = collect_runs(out, models, seed_list, cross or [])
     result = summarize(runs, metric, cross or [])
     result["protocol"] = {
@@ -142,6 +170,7 @@ def run_compare(
         "models": models,
         "variants": {name: variants[name] for name in models if name in variants},
         "seeds": seed_list,
+        "seeds_choice": seeds_choice,
         "split_seed": base.split_seed,
         "splits": "per seed, identical for every model"
         if base.split_seed is None
@@ -200,17 +229,19 @@ def summarize(runs: pd.DataFrame, metric: str, cross: list[str]) -> dict[str, An
     summary = summarize_runs(numeric, columns)
     best = str(summary.sort_values(f"{metric}_mean", ascending=False)["model"].iloc[0])
     scores = numeric.pivot(index="seed", columns="model", values=metric)
-    tests = {
-        name: paired_test(scores[best].to_numpy(), scores[name].to_numpy())
-        for name in summary["model"]
-        if name != best
-    }
+    others = [name for name in summary["model"] if name != best]
+    tests = {name: paired_test(scores[best].to_numpy(), scores[name].to_numpy()) for name in others}
+    leads = [
+        describe_lead(best, name, scores[best].to_numpy(), scores[name].to_numpy(), metric)
+        for name in others
+    ]
     return {
         "metric": metric,
         "best_model": best,
         "summary": summary.to_dict(orient="records"),
         "runs": runs.to_dict(orient="records"),
         "paired_tests": tests,
+        "leads": leads,
         "test_choice": TEST_CHOICE,
         "averaging": {m: AVERAGING_NOTES[m] for m in METRICS if m in AVERAGING_NOTES},
     }

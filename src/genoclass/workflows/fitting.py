@@ -44,6 +44,7 @@ from genoclass.sequence.augment import augmenter_from_settings
 from genoclass.training.classifier import Classifier, FitReport, wrap
 from genoclass.training.fit import seed_everything
 from genoclass.training.recipes import FitSettings
+from genoclass.training.runtime import Runtime, applied
 from genoclass.training.transfer import build_initial_model
 from genoclass.workflows.inputs import LabelledData
 from genoclass.workflows.kinds import input_kind
@@ -206,6 +207,7 @@ class FittedModel:
     prep: PreparedData
     proba: dict[str, np.ndarray] = field(default_factory=dict)
     test_seconds: float = 0.0
+    runtime: dict[str, Any] = field(default_factory=dict)
 
     def metrics(self, split: str, *, seed: int = 0, with_ci: bool = False) -> dict[str, Any]:
         """Metrics of ``split`` (``ci95`` bootstrap intervals ``with_ci``)."""
@@ -226,7 +228,8 @@ def fit_one(
 ) -> FittedModel:
     """Build ``config.model`` (seeded by ``config.seed``), fit it on ``prep``'s training
     split (validation picks the best epoch), and score those of ``splits`` that ``prep``
-    holds. With ``config.init`` the model starts from that run's trunk
+    holds, with ``config``'s threads, determinism and accelerator (``training.runtime``).
+    With ``config.init`` the model starts from that run's trunk
     (``training.transfer.build_initial_model``); ``checkpoint_dir``, ``resume`` and
     ``identity`` make an interrupted fit resumable."""
     seed_everything(config.seed)
@@ -237,19 +240,20 @@ def fit_one(
         classifier.transfer = transfer
     train = prep.features["train"]
     weights = balanced_class_weights(train.y, len(prep.classes)) if config.class_weights else None
-    report = classifier.fit(
-        train,
-        prep.features.get("val"),
-        FitSettings.from_config(config, progress=progress),
-        class_weights=weights,
-        checkpoint_dir=checkpoint_dir,
-        resume=resume,
-        identity=identity,
-    )
-    fitted = FittedModel(classifier, report, prep)
-    for split in (s for s in splits if s in prep.features):
-        start = time.perf_counter()
-        fitted.proba[split] = classifier.predict_proba(prep.features[split])
-        if split == "test":
-            fitted.test_seconds = time.perf_counter() - start
+    with applied(Runtime.of(config)) as runtime:
+        report = classifier.fit(
+            train,
+            prep.features.get("val"),
+            FitSettings.from_config(config, progress=progress),
+            class_weights=weights,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            identity=identity,
+        )
+        fitted = FittedModel(classifier, report, prep, runtime=runtime)
+        for split in (s for s in splits if s in prep.features):
+            start = time.perf_counter()
+            fitted.proba[split] = classifier.predict_proba(prep.features[split])
+            if split == "test":
+                fitted.test_seconds = time.perf_counter() - start
     return fitted

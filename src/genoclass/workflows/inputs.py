@@ -19,6 +19,7 @@ from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
 from genoclass.models import ModelSpec, get_spec
 from genoclass.sequence.augment import augmenter_from_settings
+from genoclass.training.embedding import embedding_spec
 from genoclass.training.recipes import get_recipe
 
 #: input files of a run: option -> TrainConfig field
@@ -43,7 +44,7 @@ def check_named(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
     """Check the names a config gives besides files: the model and its hyperparameters, the
     recipe, the augmentation and the preprocessing pipeline; returns the model's spec and
     its checked hyperparameters."""
-    spec = get_spec(config.model)
+    spec = embedding_spec(config, get_spec(config.model))  # classical + --init: embeddings
     hparams = spec.hparams(config.model_params)
     get_recipe(config.recipe)
     augmenter_from_settings(config.augment)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from genoclass.config import TrainConfig
@@ -25,6 +26,7 @@ from genoclass.interpret.explainers import (
 )
 from genoclass.models.registry import ModelSpec
 from genoclass.sequence.kmers import KmerFeaturizer
+from genoclass.training.embedding import EMBEDDING, EmbeddingFeaturizer
 from genoclass.workflows.inputs import LabelledData, read_expression_inputs, read_sequence_inputs
 
 
@@ -34,7 +36,8 @@ class InputKind:
 
     ``reader(config, labels_required=True)`` reads a run's labelled inputs;
     ``featurizer(spec, config)`` makes the (unfitted) featurizer of a model;
-    ``from_state(state)`` rebuilds a fitted featurizer from model.json's ``input`` block;
+    ``from_state(state, folder)`` rebuilds a fitted featurizer from model.json's ``input``
+    block (``folder``: the model folder, for featurizers that keep files there, or None);
     ``explainer`` computes a model's explanations on arrays (``interpret.explainers``);
     ``explain_split`` is the split ``explain`` uses when none is asked: ``test-if-present``
     (the run's test rows when the data hold them: hundreds of sequences per class are
@@ -45,7 +48,7 @@ class InputKind:
     name: str
     reader: Callable[..., LabelledData]
     featurizer: Callable[[ModelSpec, TrainConfig], Featurizer]
-    from_state: Callable[[dict[str, Any]], Featurizer]
+    from_state: Callable[[dict[str, Any], Path | None], Featurizer]
     explainer: Explainer
     explain_split: str
 
@@ -71,9 +74,15 @@ def input_kind(name: str) -> InputKind:
     return INPUT_KINDS[name]
 
 
-def featurizer_from_state(state: dict[str, Any]) -> Featurizer:
-    """The fitted featurizer saved in model.json's ``input`` block."""
-    return input_kind(state["input_kind"]).from_state(state)
+def featurizer_from_state(state: dict[str, Any], folder: Path | None = None) -> Featurizer:
+    """The fitted featurizer saved in model.json's ``input`` block of the model folder
+    ``folder`` (None for a model that was never saved)."""
+    return input_kind(state["input_kind"]).from_state(state, folder)
+
+
+def _stateless(from_state: Callable[[dict[str, Any]], Featurizer]) -> Callable[..., Featurizer]:
+    """A ``from_state`` that needs no files beside model.json."""
+    return lambda state, folder: from_state(state)
 
 
 def _sequence_kind(name: str) -> InputKind:
@@ -81,7 +90,7 @@ def _sequence_kind(name: str) -> InputKind:
         name,
         read_sequence_inputs,
         lambda spec, c: SequenceFeaturizer(name, c.max_len, c.crop, spec.fixed_length),
-        SequenceFeaturizer.from_state,
+        _stateless(SequenceFeaturizer.from_state),
         explain_sequences,
         "test-if-present",
     )
@@ -94,7 +103,7 @@ register_input_kind(
         "kmer",
         read_sequence_inputs,
         lambda spec, c: KmerFeaturizer(spec.hparams(c.model_params)["k"]),
-        lambda s: KmerFeaturizer(s["k"], s["input_length"]),
+        _stateless(lambda s: KmerFeaturizer(s["k"], s["input_length"])),
         explain_kmer_counts,
         "test-if-present",
     )
@@ -106,8 +115,18 @@ register_input_kind(
         lambda spec, c: ExpressionFeaturizer(
             c.preprocess, c.missing == "impute-median", neural=spec.family == "neural"
         ),
-        ExpressionFeaturizer.from_state,
+        _stateless(ExpressionFeaturizer.from_state),
         explain_expression,
         "all",
+    )
+)
+register_input_kind(
+    InputKind(
+        EMBEDDING,
+        read_sequence_inputs,
+        lambda spec, c: EmbeddingFeaturizer.from_run(c.init),
+        EmbeddingFeaturizer.from_state,
+        explain_kmer_counts,  # in-silico mutagenesis: every mutant embedded again
+        "test-if-present",
     )
 )

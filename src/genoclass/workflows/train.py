@@ -149,6 +149,7 @@ def run_metrics(config: TrainConfig, prep: PreparedData, fitted: FittedModel) ->
         # model time on the encoded test rows (reading and tokenising excluded)
         inference_seq_per_s=round(counts["test"] / max(fitted.test_seconds, 1e-9), 1),
         params=fitted.classifier.n_parameters(),
+        runtime=fitted.runtime,
         data=prep.info,
     )
     transfer = getattr(fitted.classifier, "transfer", None)
@@ -166,6 +167,9 @@ def write_run(
 ) -> None:
     """Write every file of the run directory ``files`` (the report last)."""
     fitted.classifier.save(files.model)
+    keep_files = getattr(prep.featurizer, "save", None)  # featurizers may keep files (a trunk)
+    if keep_files is not None:
+        keep_files(files.model)
     write_yaml(files.config, config.to_dict())
     write_json(files.metrics, metrics)
     test_rows = prep.table[prep.table["split"] == "test"]

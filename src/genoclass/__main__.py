@@ -1,0 +1,7 @@
+"""``python -m genoclass``: the command-line interface."""
+
+import sys
+
+from genoclass.cli import main
+
+sys.exit(main())
