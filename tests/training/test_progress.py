@@ -31,3 +31,12 @@ def test_eta_is_the_mean_step_time_times_the_steps_left() -> None:
 
 def test_durations_read_as_seconds_minutes_or_hours() -> None:
     assert [duration(s) for s in (0.4, 59.4, 185, 7700)] == ["0s", "59s", "3m05s", "2h08m"]
+
+
+def test_every_kth_step_prints_and_the_total_can_be_set_late(capsys) -> None:
+    with Steps(2, "embed batch", every_steps=20) as steps:
+        steps.set_total(45)  # e.g. once the first step has told how many there are
+        for _ in range(45):
+            steps.step()
+    lines = capsys.readouterr().out.splitlines()
+    assert [x.split("  ")[0] for x in lines] == [f"embed batch {i}/45" for i in (20, 40, 45)]
