@@ -4,4 +4,5 @@ import sys
 
 from genoclass.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing the module (e.g. to check imports) runs nothing
+    sys.exit(main())
