@@ -369,7 +369,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         k: getattr(args, k)
         for k in (
             "data", "model", "window", "stride", "mask_rate", "span", "epochs", "batch_size",
-            "lr", "seed", "format", "sequence_col", "out",
+            "lr", "seed", "format", "sequence_col", "exclude", "out",
         )
         if getattr(args, k) is not None
     }  # fmt: skip
@@ -814,6 +814,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--format", help="auto|fasta|fasta-dir|csv|tsv|parquet|gue (default auto)")
     p.add_argument("--sequence-col", help="sequence column of a table")
+    p.add_argument(
+        "--exclude",
+        nargs="+",
+        help="sequence files never to pretrain on, e.g. the target task's validation and test "
+        "splits: every window holding one (either strand) is dropped and counted (default: "
+        "none)",
+    )
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")

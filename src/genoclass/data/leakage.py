@@ -96,3 +96,79 @@ def groups_from_keys(forward: pd.Series, reverse: pd.Series | None = None) -> np
     keys = forward if reverse is None else forward.where(forward <= reverse, reverse)
     codes, _ = pd.factorize(keys)
     return codes.astype(np.int64)
+
+
+#: multiplier of the rolling hash (odd, so it is invertible modulo 2**64)
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+#: rows whose substrings are hashed at once (bounds memory: rows x width x 8 bytes, twice)
+_ROWS_AT_ONCE = 1024
+
+
+def _powers(base: np.uint64, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64."""
+    out = np.full(n, base, dtype=np.uint64)
+    out[0] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(out, dtype=np.uint64)
+
+
+_INVERSE = np.uint64(pow(int(_BASE), -1, 2**64))
+
+
+def substring_hashes(tokens: np.ndarray, length: int) -> np.ndarray:
+    """(n, width - length + 1) uint64 hashes of every ``length``-long substring of each
+    token row (polynomial hash modulo 2**64: equal substrings give equal values)."""
+    n, width = tokens.shape
+    if length > width:
+        return np.zeros((n, 0), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        weighted = tokens.astype(np.uint64) * _powers(_BASE, width)[None, :]
+        prefix = np.zeros((n, width + 1), dtype=np.uint64)
+        np.cumsum(weighted, axis=1, dtype=np.uint64, out=prefix[:, 1:])
+        starts = width - length + 1
+        spans = prefix[:, length : length + starts] - prefix[:, :starts]
+        return spans * _powers(_INVERSE, starts)[None, :]
+
+
+class SubstringIndex:
+    """Target sequences (either strand) to find inside token rows: which rows contain one
+    and which targets were seen. Equality is by a 64-bit hash of the tokens (a false match
+    has probability about (substrings x targets) / 2**64)."""
+
+    def __init__(self, sequences: Sequence[str]) -> None:
+        from genoclass.sequence.encoding import tokenize
+
+        self.n = len(sequences)
+        self.longest = max((len(s) for s in sequences), default=0)
+        self.by_length: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+        both = list(sequences) + _reverse_complements(sequences)
+        for length in np.unique(lengths[lengths > 0]).tolist():
+            ids = np.flatnonzero(lengths == length)
+            tokens, _ = tokenize([both[i] for i in ids] + [both[self.n + i] for i in ids])
+            hashes = substring_hashes(tokens, length)[:, 0]
+            order = np.argsort(hashes, kind="stable")
+            self.by_length[length] = (hashes[order], np.concatenate([ids, ids])[order])
+
+    def search(self, tokens: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For right-padded token rows: a bool mask of rows containing a target, and the
+        sorted ids of the targets found."""
+        hit = np.zeros(len(tokens), dtype=bool)
+        found: list[np.ndarray] = []
+        for lo in range(0, len(tokens), _ROWS_AT_ONCE):
+            rows, row_len = tokens[lo : lo + _ROWS_AT_ONCE], lengths[lo : lo + _ROWS_AT_ONCE]
+            for length, (keys, ids) in self.by_length.items():
+                hashes = substring_hashes(rows, length)
+                inside = np.arange(hashes.shape[1])[None, :] + length <= row_len[:, None]
+                where = np.searchsorted(keys, hashes)
+                match = (keys[np.minimum(where, len(keys) - 1)] == hashes) & inside
+                hit[lo : lo + len(rows)] |= match.any(axis=1)
+                found.append(self._ids(keys, ids, hashes[match]))
+        seen = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return hit, seen
+
+    @staticmethod
+    def _ids(keys: np.ndarray, ids: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+        """Every target id whose hash is among ``hashes`` (several targets may share one)."""
+        wanted = np.isin(keys, np.unique(hashes))
+        return ids[wanted]

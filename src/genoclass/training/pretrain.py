@@ -35,6 +35,7 @@ from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from genoclass.config import SEED, Bounds, check_fields, setting
+from genoclass.data.leakage import SubstringIndex
 from genoclass.data.loaders import epoch_seed
 from genoclass.errors import InputError
 from genoclass.io.stream import CHUNK_BYTES, SequenceStream
@@ -73,12 +74,16 @@ class PretrainConfig:
     seed: int = setting(42, SEED)
     format: str = setting("auto", Bounds("str"))
     sequence_col: str = setting("sequence", Bounds("str"))
+    #: sequence files (e.g. a target task's validation and test splits) never to pretrain on
+    exclude: list[str] = setting([], Bounds("any"))
     out: str = setting("", Bounds("str"))
 
     def __post_init__(self) -> None:
         check_fields(self)
         if not self.data or not all(isinstance(p, str) for p in self.data):
             raise InputError("--data needs one or more files or folders")
+        if not all(isinstance(p, str) for p in self.exclude):
+            raise InputError("--exclude takes files or folders of sequences")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (for YAML)."""
@@ -116,6 +121,74 @@ def window_blocks(
                 block = record.add(piece, closed=not (chunk.open and i == last))
                 if len(block[0]):
                     yield block
+
+
+def read_sequences_of(paths: list[str]) -> list[str]:
+    """Every sequence of the files or folders ``paths`` (any streamable format; labels
+    ignored), as text."""
+    out: list[str] = []
+    for path in source_paths(paths):
+        for chunk in SequenceStream(path):
+            text, ends = bytes(chunk.residues).decode(), chunk.offsets.tolist()
+            out += [text[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
+    return out
+
+
+def kept_windows(config: PretrainConfig) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The corpus's windows, block by block, less every window holding an ``exclude``
+    sequence on either strand."""
+    blocks = window_blocks(
+        config.data, config.window, config.stride, fmt=config.format,
+        sequence_col=config.sequence_col,
+    )  # fmt: skip
+    if not config.exclude:
+        yield from blocks
+        return
+    index = SubstringIndex(read_sequences_of(config.exclude))
+    for tokens, lengths in blocks:
+        hit, _ = index.search(tokens, lengths)
+        if (~hit).any():
+            yield tokens[~hit], lengths[~hit]
+
+
+def exclusion_counts(config: PretrainConfig) -> dict[str, Any]:
+    """What ``--exclude`` removed: excluded sequences, how many occur in the corpus and the
+    windows dropped out of all windows (one pass over the corpus)."""
+    excluded = read_sequences_of(config.exclude)
+    index = SubstringIndex(excluded)
+    seen = np.zeros(len(excluded), dtype=bool)
+    dropped = total = 0
+    for tokens, lengths in window_blocks(
+        config.data, config.window, config.stride, fmt=config.format,
+        sequence_col=config.sequence_col,
+    ):  # fmt: skip
+        hit, found = index.search(tokens, lengths)
+        seen[found] = True
+        dropped, total = dropped + int(hit.sum()), total + len(tokens)
+    return {
+        "files": config.exclude,
+        "sequences": len(excluded),
+        "found_in_corpus": int(seen.sum()),
+        "windows_dropped": dropped,
+        "windows": total,
+    }
+
+
+def corpus_occurrences(
+    paths: list[str], sequences: list[str], *, fmt: str = "auto", sequence_col: str = "sequence"
+) -> np.ndarray:
+    """Per sequence: does it occur, on either strand, inside a record of the corpus
+    ``paths``? (The corpus is read in overlapping windows long enough to hold any of them.)"""
+    index = SubstringIndex(sequences)
+    seen = np.zeros(len(sequences), dtype=bool)
+    if not index.longest:
+        return seen
+    width = max(1024, 2 * index.longest)
+    for tokens, lengths in window_blocks(
+        paths, width, width - index.longest + 1, fmt=fmt, sequence_col=sequence_col
+    ):
+        seen[index.search(tokens, lengths)[1]] = True
+    return seen
 
 
 class _RecordWindows:
@@ -157,11 +230,10 @@ class WindowStream(torch.utils.data.IterableDataset):
         self.config, self.role, self.epoch = config, role, 0
 
     def windows(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """This role's windows, block by block."""
+        """This role's windows, block by block (without those holding an excluded
+        sequence)."""
         c, index = self.config, 0
-        for tokens, lengths in window_blocks(
-            c.data, c.window, c.stride, fmt=c.format, sequence_col=c.sequence_col
-        ):
+        for tokens, lengths in kept_windows(c):
             ids = index + np.arange(len(tokens))
             index += len(tokens)
             held = (ids % VAL_EVERY == 0) & (ids < VAL_EVERY * VAL_WINDOWS)

@@ -19,6 +19,7 @@ from genoclass.training.pretrain import (
     PretrainConfig,
     PretrainModule,
     WindowStream,
+    exclusion_counts,
     fit_pretraining,
     source_paths,
     unigram_baseline,
@@ -42,6 +43,13 @@ def run_pretraining(
     if spec.family != "neural" or spec.input_kind not in ("tokens", "onehot"):
         raise InputError(f"pretrain needs a neural sequence model, not {spec.name!r}")
     source_paths(config.data)
+    excluded = exclusion_counts(config) if config.exclude else None
+    if excluded:
+        print(
+            f"exclude: {excluded['found_in_corpus']} of {excluded['sequences']} excluded "
+            f"sequences occur in the corpus; {excluded['windows_dropped']} of "
+            f"{excluded['windows']} windows dropped"
+        )
     featurizer = SequenceFeaturizer(spec.input_kind, config.window, "right", spec.fixed_length)
     featurizer.input_length = config.window
     card = ModelCard(
@@ -85,6 +93,8 @@ def run_pretraining(
             "final_val_loss": float(last.get("val_loss", float("nan"))),
             "data": config.data,
         }
+        if excluded:
+            metrics["exclude"] = excluded
         files = RunFiles(stage)
         save_model(model, card, files.model)
         decoder = {k: v.contiguous() for k, v in module.decoder.state_dict().items()}

@@ -10,13 +10,16 @@ from typing import Any
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
-from genoclass.config import TrainConfig
+from genoclass.config import TrainConfig, read_yaml_mapping
 from genoclass.data.qc import cheap_checks
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
+from genoclass.models.serialize import META, read_card_json
 from genoclass.reporting.run_report import write_run_report
 from genoclass.training.classifier import Classifier
+from genoclass.training.pretrain import corpus_occurrences
+from genoclass.training.transfer import model_folder
 from genoclass.workflows.auto import AUTO, choose_model
 from genoclass.workflows.fitting import (
     FittedModel,
@@ -78,6 +81,7 @@ def train(
         raise InputError("no test rows: give --test or a test_size > 0")
     prep.info["checks"] = cheap_checks(prep.table)  # once per run, not per candidate or trial
     announce(prep)
+    leakage = init_corpus_leakage(config.init, prep.table) if config.init else None
     train_rows = prep.table[prep.table["split"] == "train"]
     card = model_card(
         config, prep, training_data={"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
@@ -94,10 +98,51 @@ def train(
             identity=_command_identity(config, card.hparams, prep.table),
         )
         metrics = run_metrics(config, prep, fitted)
+        if leakage is not None:
+            metrics["init"]["corpus_leakage"] = leakage
         if auto is not None:
             metrics["auto"] = auto
         write_run(RunFiles(stage), config, prep, fitted, metrics)
     return TrainingResult(out, fitted.classifier, metrics, config)
+
+
+def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None:
+    """How many of this run's validation and test sequences occur, on either strand, inside
+    the data the ``--init`` model learnt from (its pretraining corpus, or a supervised run's
+    data, validation and test files); printed, and recorded in metrics.json. None for
+    expression data."""
+    if "sequence" not in table:
+        return None
+    folder = model_folder(Path(init))
+    pretrained = read_card_json(folder / META).get("extra", {}).get("pretrained")
+    settings = RunFiles(folder.parent).config
+    recorded = read_yaml_mapping(settings, "run config") if settings.is_file() else {}
+    if pretrained:
+        paths, what = list(pretrained["data"]), "its pretraining corpus"
+    else:
+        paths = [recorded[k] for k in ("data", "val", "test") if recorded.get(k)]
+        what = "its training run's data files"
+    missing = [p for p in paths if not Path(p).exists()]
+    if not paths or missing:
+        reason = f"not found: {missing}" if missing else "no record of the data"
+        print(f"init corpus leakage: not checked ({what} {reason})")
+        return {"checked": False, "reason": f"{what} {reason}"}
+    result: dict[str, Any] = {"checked": True, "corpus": paths, "either_strand": True}
+    for split in ("val", "test"):
+        sequences = table.loc[table["split"] == split, "sequence"].tolist()
+        found = corpus_occurrences(
+            paths,
+            sequences,
+            fmt=recorded.get("format", "auto"),
+            sequence_col=recorded.get("sequence_col", "sequence"),
+        )
+        result[split] = {"n": len(sequences), "in_corpus": int(found.sum())}
+    print(
+        f"init corpus leakage: {result['val']['in_corpus']} of {result['val']['n']} validation "
+        f"and {result['test']['in_corpus']} of {result['test']['n']} test sequences occur in "
+        f"{what} (either strand)"
+    )
+    return result
 
 
 def announce(prep: PreparedData) -> None:
