@@ -189,6 +189,8 @@ def lightning_fit(
         warnings.filterwarnings("ignore", ".*weights_only.*")
         warnings.filterwarnings("ignore", ".*IterableDataset.*")
         warnings.filterwarnings("ignore", ".*no `val_dataloader`.*")  # no validation split
+        # a frozen trunk is kept in eval mode on purpose (training.transfer.TrunkFreezer)
+        warnings.filterwarnings("ignore", ".*module\\(s\\) in eval mode at the start of training.*")
         trainer.fit(
             module,
             train_loader,
