@@ -4,12 +4,13 @@ agreement with PyTorch.
 For each model (gb_cnn, fast_accurate_cnn, gated_dilated_cnn at their defaults) a run is
 trained for one epoch on 2,000 planted-motif sequences of 251 nt (speed does not depend on
 the weights), exported with ``TrainedRun.export_onnx``, and both engines predict the same
-20,000 encoded sequences of 251 nt, batch 256, alternating torch / onnx for ``--rounds``
+``--n`` (20,000) encoded sequences of 251 nt, batch 256, alternating torch / onnx for ``--rounds``
 rounds at 1 and 2 threads; the median sequences per second of each and their ratio are
 written to ``results/onnx_speed.json``. ``--demo RUN_DIR`` also reports the largest
 |probability difference| between the engines on the demo run's 5,000 sequences.
 
-    cd benchmarks && ../.venv/bin/python onnx_speed.py --demo ../genoclass_demo/run
+    cd benchmarks && ../.venv/bin/python onnx_speed.py --demo ../genoclass_demo/run \
+        --models gb_cnn fast_accurate_cnn; ... --models gated_dilated_cnn --n 4000
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ def seqs_per_second(predict, features, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def measure(model: str, folder: Path, rounds: int) -> dict[str, object]:
+def measure(model: str, folder: Path, rounds: int, n: int) -> dict[str, object]:
     """Train, export and time one model (see the module docstring)."""
     data = folder / "train.csv"
     demo_sequences(seed=0, n_per_class=1000, length=251).to_csv(data, index=False)
     config = TrainConfig(data=str(data), model=model, epochs=1, seed=0, out=str(folder / model))
     run = TrainedRun.load(run_training(config, progress=False))
     path, check = run.export_onnx(folder / f"{model}.onnx")
-    table = demo_sequences(seed=1, n_per_class=10_000, length=251)
+    table = demo_sequences(seed=1, n_per_class=n // 2, length=251)
     features = run.featurizer.transform(table, None)
     out: dict[str, object] = {"model": model, "export_check_max_abs_diff": check["max_abs_diff"]}
     for threads in (1, 2):
@@ -84,13 +85,14 @@ def demo_agreement(run_dir: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS))
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--n", type=int, default=20_000, help="sequences predicted per pass")
     parser.add_argument("--demo", help="demo run directory (make demo)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [measure(m, Path(tmp), args.rounds) for m in args.models]
+        rows = [measure(m, Path(tmp), args.rounds, args.n) for m in args.models]
     payload: dict[str, object] = {
-        "protocol": "20,000 sequences x 251 nt, batch 256, median of alternating rounds",
+        "protocol": f"{args.n:,} sequences x 251 nt, batch 256, median of alternating rounds",
         "rounds": args.rounds,
         "models": rows,
     }
