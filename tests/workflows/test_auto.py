@@ -48,11 +48,14 @@ def run_auto(data: Path, test: Path, out: Path) -> dict:
 
 
 def test_auto_keeps_the_best_validation_mcc_and_never_reads_test_labels(
-    planted, candidates, tmp_path: Path
+    planted, candidates, tmp_path: Path, capsys
 ) -> None:
     data, test = planted
     clean = run_auto(data, test, tmp_path / "clean")
     rows = {r["model"]: r for r in clean["auto"]["candidates"]}
+    printed = capsys.readouterr().out
+    for i, (name, row) in enumerate(rows.items(), 1):  # one progress line per candidate
+        assert f"auto: candidate {i}/3  {name}: validation MCC {row['val_mcc']:.3f}" in printed
     assert list(rows) == ["kmer_lr", "kmer_nb", "fast_accurate_cnn"]
     best = max(r["val_mcc"] for r in rows.values())
     assert rows[clean["auto"]["chosen"]]["val_mcc"] == best

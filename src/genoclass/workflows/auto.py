@@ -15,6 +15,7 @@ from typing import Any
 
 from genoclass.config import TrainConfig
 from genoclass.errors import InputError
+from genoclass.training.progress import Steps
 from genoclass.workflows.fitting import fit_one, prepare
 from genoclass.workflows.inputs import LabelledData, check_run
 from genoclass.workflows.kinds import input_kind
@@ -58,32 +59,33 @@ def choose_model(
     else:
         kind = "expression" if "sequence" not in data.table else "sequence"
     rows = []
-    for name in CANDIDATES[kind]:
-        candidate = dataclasses.replace(config, model=name)
-        spec, _ = check_run(candidate)
-        prep = prepare(candidate, spec, data)
-        if "val" not in prep.features:
-            raise InputError(
-                "--model auto chooses on the validation split: give --val or --val-size > 0"
+    names = CANDIDATES[kind]
+    with Steps(len(names), "auto: candidate") as steps:
+        for name in names:
+            candidate = dataclasses.replace(config, model=name)
+            spec, _ = check_run(candidate)
+            prep = prepare(candidate, spec, data)
+            if "val" not in prep.features:
+                raise InputError(
+                    "--model auto chooses on the validation split: give --val or --val-size > 0"
+                )
+            cpu = time.process_time()
+            fitted = fit_one(candidate, prep, splits=("val",), progress=progress)
+            val = fitted.metrics("val")
+            rows.append(
+                {
+                    "model": name,
+                    "val_mcc": round(float(val["mcc"]), 4),
+                    "val_accuracy": round(float(val["accuracy"]), 4),
+                    "val_f1_macro": round(float(val["f1_macro"]), 4),
+                    "params": fitted.classifier.n_parameters(),
+                    "cpu_seconds": round(time.process_time() - cpu, 1),
+                }
             )
-        cpu = time.process_time()
-        fitted = fit_one(candidate, prep, splits=("val",), progress=progress)
-        val = fitted.metrics("val")
-        rows.append(
-            {
-                "model": name,
-                "val_mcc": round(float(val["mcc"]), 4),
-                "val_accuracy": round(float(val["accuracy"]), 4),
-                "val_f1_macro": round(float(val["f1_macro"]), 4),
-                "params": fitted.classifier.n_parameters(),
-                "cpu_seconds": round(time.process_time() - cpu, 1),
-            }
-        )
-        print(
-            f"auto: {name}: validation MCC {val['mcc']:.3f}, accuracy {val['accuracy']:.3f} "
-            f"({rows[-1]['cpu_seconds']} CPU s)",
-            flush=True,
-        )
+            steps.step(
+                f"{name}: validation MCC {val['mcc']:.3f}, accuracy {val['accuracy']:.3f} "
+                f"({rows[-1]['cpu_seconds']} CPU s)"
+            )
     best = max(rows, key=lambda row: row["val_mcc"])  # max keeps the first of equals
     print(f"auto: chose {best['model']} (highest validation MCC)", flush=True)
     choice = {"chosen": best["model"], "selection": "highest validation MCC", "candidates": rows}
