@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
-from genoclass.config import ACCELERATORS
+from genoclass.config import ACCELERATORS, HF_PREFIX
 from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
@@ -113,6 +113,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = _train_config(args)
     if args.model is None:  # say which model runs when the user did not name one
         source = "from --config" if args.config else "the default"
+        if config.init is not None and config.init.startswith(HF_PREFIX):
+            source = f"from --init {config.init}"
         print(
             f"model: {config.model} ({source}; `genoclass models` lists the others, "
             "--model auto picks one on validation)"

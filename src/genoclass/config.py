@@ -182,6 +182,8 @@ SIZE = Bounds("int", 1, 10**9, optional=True)
 TRANSFER_MODES = ("finetune", "features")
 #: --accelerator values (Lightning's names; ``gpu`` is any CUDA device)
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
+#: ``--init hf:DIR``: start from a DNA language model in a local Hugging Face folder
+HF_PREFIX = "hf:"
 
 
 @dataclass
@@ -247,6 +249,23 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.init is not None and self.init.startswith(HF_PREFIX):
+            self._foundation_from_init()
+
+    def _foundation_from_init(self) -> None:
+        """``--init hf:DIR`` trains the ``foundation`` model on the folder DIR (the same as
+        ``--model foundation --param path=DIR``, with --transfer and its options)."""
+        folder = self.init[len(HF_PREFIX) :]
+        if not folder:
+            raise InputError("--init hf: needs a folder, as in hf:models/DNA_bert_6")
+        if self.model not in ("foundation", default_of("model")):
+            raise InputError(
+                f"--init hf:DIR trains the foundation model; leave out --model {self.model}"
+            )
+        if self.model_params.get("path", folder) != folder:
+            raise InputError("--init hf:DIR and --param path=... name different folders")
+        self.model = "foundation"
+        self.model_params = {**self.model_params, "path": folder}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (for YAML)."""

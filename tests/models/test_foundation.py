@@ -373,3 +373,36 @@ def test_registry_entry_builds_and_explains_missing_pieces(folders, monkeypatch)
         **spec.hparams({"path": str(folders / "nt")}),
     )
     assert "pip install" in message
+
+
+def test_init_hf_features_trains_only_the_head_and_records_the_origin(folders, tmp_path, capsys):
+    """`train --init hf:DIR --transfer features` = the foundation model on DIR, frozen."""
+    import json
+
+    from safetensors.torch import load_file
+
+    from genoclass.cli import main
+    from genoclass.data.synthetic import demo_sequences
+    from genoclass.io.textfile import file_sha256
+
+    data = tmp_path / "d.csv"
+    demo_sequences(seed=3, n_per_class=40, length=30).to_csv(data, index=False)
+    argv = ["train", "--data", str(data), "--epochs", "1", "--batch-size", "16", "--threads", "1"]
+    hf = f"hf:{folders / 'nt'}"
+    assert main([*argv, "--init", hf, "--transfer", "features", "--out", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"model: foundation (from --init {hf}; ")
+    assert f"init: features from the Hugging Face folder {folders / 'nt'}" in printed
+    assert "init corpus leakage: not checked (a Hugging Face model" in printed
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["model"] == "foundation" and metrics["init"]["transfer"] == "features"
+    sha = file_sha256(folders / "nt" / "model.safetensors")
+    assert metrics["init"]["weights_sha256"] == sha
+    saved = load_file(str(tmp_path / "r" / "model" / "weights.safetensors"))
+    fresh = load_pretrained(folders / "nt", 1).state_dict()
+    trunk = [k for k in fresh if not k.startswith("head.")]
+    assert trunk and all(torch.equal(saved[k], fresh[k]) for k in trunk)
+    assert main([*argv, "--init", hf, "--model", "gb_cnn", "--out", str(tmp_path / "x")]) == 2
+    assert "--init hf:DIR trains the foundation model; leave out --model gb_cnn" in (
+        capsys.readouterr().err
+    )

@@ -29,7 +29,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from torch import nn
 
-from genoclass.config import TrainConfig
+from genoclass.config import HF_PREFIX, TrainConfig
 from genoclass.errors import InputError
 from genoclass.io.textfile import file_sha256
 from genoclass.models.registry import ModelSpec, get_spec
@@ -182,6 +182,8 @@ def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[Any, Tran
         if given:
             raise InputError(f"{', '.join(given)} need --init RUN_DIR (the model to start from)")
         return build_model(card), None
+    if config.init.startswith(HF_PREFIX):
+        return _from_hugging_face(config, card)
     folder = model_folder(Path(config.init))
     meta_path = folder / META
     meta = read_card_json(meta_path)
@@ -207,6 +209,29 @@ def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[Any, Tran
         "trunk_hparams_inherited": inherited,
     }
     _record_origin(card, transfer, folder, source_card)
+    return model, transfer
+
+
+def _from_hugging_face(config: TrainConfig, card: ModelCard) -> tuple[Any, Transfer]:
+    """``--init hf:DIR``: the foundation model built on DIR (its pretrained weights are the
+    trunk, the head is new) with the Transfer that trains it as --transfer says."""
+    model = build_model(card)  # reads and checks the folder (models.foundation)
+    folder = Path(card.hparams["path"])
+    transfer = _settings(config)
+    transfer.origin = {
+        "path": str(folder.resolve()),
+        "weights_sha256": file_sha256(folder / "model.safetensors"),
+        "model": "Hugging Face folder",
+        "transfer": transfer.mode,
+        "head": "new",
+        "trunk_lr_scale": transfer.trunk_lr_scale,
+        "unfreeze_after": config.unfreeze_after,
+    }
+    card.extra["init"] = {k: transfer.origin[k] for k in ("path", "weights_sha256", "transfer")}
+    print(
+        f"init: {transfer.mode} from the Hugging Face folder {folder} (model.safetensors sha256 "
+        f"{transfer.origin['weights_sha256'][:12]}), new head"
+    )
     return model, transfer
 
 

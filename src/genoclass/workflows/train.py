@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
-from genoclass.config import TrainConfig, read_yaml_mapping
+from genoclass.config import HF_PREFIX, TrainConfig, read_yaml_mapping
 from genoclass.data.qc import cheap_checks
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
@@ -113,6 +113,10 @@ def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None
     expression data."""
     if "sequence" not in table:
         return None
+    if init.startswith(HF_PREFIX):
+        reason = "a Hugging Face model: its pretraining data are not on this machine"
+        print(f"init corpus leakage: not checked ({reason})")
+        return {"checked": False, "reason": reason}
     folder = model_folder(Path(init))
     pretrained = read_card_json(folder / META).get("extra", {}).get("pretrained")
     settings = RunFiles(folder.parent).config
