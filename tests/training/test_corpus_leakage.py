@@ -84,10 +84,14 @@ def test_pretrain_exclude_drops_windows_and_init_counts_leaked_target_rows(tmp_p
         "pretraining corpus (either strand)" in capsys.readouterr().out
     )
     leakage = json.loads((tmp_path / "run" / "metrics.json").read_text())["init"]["corpus_leakage"]
-    assert leakage["val"] == {"n": 20, "in_corpus": 2} and leakage["test"] == {
-        "n": 20,
-        "in_corpus": 3,
-    }
+    assert leakage["val"] == {"n": 20, "in_corpus": 2}
+    assert leakage["test"] == {"n": 20, "in_corpus": 3}
+    assert main(shlex.split(f"{train} {tmp_path / 'clean'} --out {tmp_path / 'run2'}")) == 0
+    assert (
+        "init corpus leakage: 0 of 20 validation and 0 of 20 test sequences occur in its "
+        "pretraining corpus (either strand); 5 more were excluded from pretraining"
+        in capsys.readouterr().out
+    )
 
 
 def test_init_from_a_supervised_run_counts_rows_of_its_data_files(tmp_path, capsys):

@@ -11,14 +11,16 @@ import pandas as pd
 
 from genoclass.atomic import write_table_atomic
 from genoclass.config import HF_PREFIX, TrainConfig, read_yaml_mapping
+from genoclass.data.leakage import SubstringIndex
 from genoclass.data.qc import cheap_checks
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
 from genoclass.models.serialize import META, read_card_json
 from genoclass.reporting.run_report import write_run_report
+from genoclass.sequence.encoding import tokenize
 from genoclass.training.classifier import Classifier
-from genoclass.training.pretrain import corpus_occurrences
+from genoclass.training.pretrain import corpus_occurrences, read_sequences_of
 from genoclass.training.transfer import model_folder
 from genoclass.workflows.auto import AUTO, choose_model
 from genoclass.workflows.fitting import (
@@ -132,6 +134,10 @@ def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None
         print(f"init corpus leakage: not checked ({what} {reason})")
         return {"checked": False, "reason": f"{what} {reason}"}
     result: dict[str, Any] = {"checked": True, "corpus": paths, "either_strand": True}
+    # pretrain --exclude dropped every window holding an excluded sequence: a sequence that
+    # contains one was never seen, wherever it occurs in the corpus
+    excluded = recorded.get("exclude") if pretrained else None
+    shield = SubstringIndex(read_sequences_of(excluded)) if excluded else None
     for split in ("val", "test"):
         sequences = table.loc[table["split"] == split, "sequence"].tolist()
         found = corpus_occurrences(
@@ -141,10 +147,19 @@ def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None
             sequence_col=recorded.get("sequence_col", "sequence"),
         )
         result[split] = {"n": len(sequences), "in_corpus": int(found.sum())}
+        if shield is not None:
+            hidden = shield.search(*tokenize(sequences))[0] & found
+            result[split].update(in_corpus=int((found & ~hidden).sum()), excluded=int(hidden.sum()))
     print(
         f"init corpus leakage: {result['val']['in_corpus']} of {result['val']['n']} validation "
         f"and {result['test']['in_corpus']} of {result['test']['n']} test sequences occur in "
         f"{what} (either strand)"
+        + (
+            f"; {result['val']['excluded'] + result['test']['excluded']} more were excluded "
+            "from pretraining"
+            if shield is not None
+            else ""
+        )
     )
     return result
 
