@@ -8,6 +8,7 @@ folder outside the repository; only small JSON/CSV summaries go to ``benchmarks/
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
 
 from genoclass.config import TrainConfig
+from genoclass.training.pretrain import PretrainConfig
+from genoclass.workflows.pretrain import run_pretraining
 from genoclass.workflows.train import run_training
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +56,34 @@ class Protocol:
             **more,
             "selection": selection,
         }
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (every thread)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pretrain_once(config: PretrainConfig, record: Path) -> dict[str, Any]:
+    """Run ``genoclass pretrain`` with ``config`` unless ``record`` (JSON) says it ran
+    before; returns its run directory, data, exclusions, losses and CPU seconds."""
+    out = Path(config.out)
+    if record.is_file() and (out / "model" / "model.json").is_file():
+        return json.loads(record.read_text())
+    start = cpu_seconds()
+    run_pretraining(config, overwrite=True, progress=False)
+    metrics = json.loads((out / "metrics.json").read_text())
+    result = {
+        "run": str(out),
+        "data": config.data,
+        "exclude": metrics.get("exclude"),
+        "epochs": config.epochs,
+        "unigram_baseline_loss": metrics["unigram_baseline_loss"],
+        "final_val_loss": metrics["final_val_loss"],
+        "cpu_seconds": round(cpu_seconds() - start, 1),
+    }
+    record.write_text(json.dumps(result))
+    return result
 
 
 def limit_threads(n: int = 1) -> None:

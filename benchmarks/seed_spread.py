@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 
 import numpy as np
 import pandas as pd
-from s0_common import RESULTS, SCRATCH, SHARED, Protocol, train_once
+from s0_common import RESULTS, SCRATCH, SHARED, Protocol, cpu_seconds, train_once
 from scipy import stats
 
 TASKS = ("mouse/0", "mouse/2")
@@ -34,12 +33,6 @@ MODELS = ("gb_cnn", "fast_accurate_cnn")
 THREADS = (1, 2)
 KEY = ["task", "model", "seed", "threads"]
 CSV = RESULTS / "seed_spread.csv"
-
-
-def cpu_seconds() -> float:
-    """User + system CPU time of this process so far (every thread)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def seeds_for_ci(sd: float, half_width: float = 0.02, most: int = 50) -> int:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 from pathlib import Path
 
 import matplotlib
@@ -33,10 +32,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
-from s0_common import RESULTS, SCRATCH, SHARED, Protocol, train_once  # noqa: E402
+from s0_common import (  # noqa: E402
+    RESULTS,
+    SCRATCH,
+    SHARED,
+    Protocol,
+    cpu_seconds,
+    pretrain_once,
+    train_once,
+)
 
 from genoclass.training.pretrain import PretrainConfig  # noqa: E402
-from genoclass.workflows.pretrain import run_pretraining  # noqa: E402
 
 TASK = SHARED / "gue" / "tf" / "0"
 SIZES = (500, 1000, 2000, 5000, 32378)
@@ -46,12 +52,6 @@ VARIANTS = {
     "ssl_features": {"transfer": "features"},
 }
 FOLDER = SCRATCH / "tf0_curve"
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def subsets() -> dict[int, Path]:
@@ -71,9 +71,6 @@ def subsets() -> dict[int, Path]:
 
 def pretrained() -> dict[str, object]:
     """The self-supervised trunk (trained once, reused): run directory, losses, CPU s."""
-    record, out = FOLDER / "pretrain.json", FOLDER / "pretrain"
-    if record.is_file():
-        return json.loads(record.read_text())
     config = PretrainConfig(
         data=[str(TASK / "train.csv.gz"), str(SHARED / "gue" / "mouse" / "0" / "train.csv.gz")],
         exclude=[str(TASK / "dev.csv.gz"), str(TASK / "test.csv.gz")],
@@ -82,20 +79,9 @@ def pretrained() -> dict[str, object]:
         stride=101,
         epochs=3,
         seed=1,
-        out=str(out),
+        out=str(FOLDER / "pretrain"),
     )
-    start = cpu_seconds()
-    run_pretraining(config, overwrite=True, progress=False)
-    metrics = json.loads((out / "metrics.json").read_text())
-    result = {
-        "run": str(out),
-        "exclude": metrics.get("exclude"),
-        "unigram_baseline_loss": metrics["unigram_baseline_loss"],
-        "final_val_loss": metrics["final_val_loss"],
-        "cpu_seconds": round(cpu_seconds() - start, 1),
-    }
-    record.write_text(json.dumps(result))
-    return result
+    return pretrain_once(config, FOLDER / "pretrain.json")
 
 
 def work(args: tuple[int, list[tuple[int, int, str]], dict[int, str], str]) -> None:

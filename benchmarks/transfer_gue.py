@@ -26,15 +26,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 from pathlib import Path
 from typing import Any
 
-from s0_common import SCRATCH, SHARED, Protocol, limit_threads, summarise, train_once
+from s0_common import (
+    SCRATCH,
+    SHARED,
+    Protocol,
+    cpu_seconds,
+    limit_threads,
+    pretrain_once,
+    summarise,
+    train_once,
+)
 from s0_common import write_results as write_s0_results
 
 from genoclass.training.pretrain import PretrainConfig
-from genoclass.workflows.pretrain import run_pretraining
 
 MODEL = "fast_accurate_cnn"
 SOURCE_TASK, TARGET_TASK = "tf/0", "mouse/0"
@@ -54,12 +61,6 @@ PRETRAIN_DATA = ("tf/0", "mouse/0")
 PRETRAIN_EPOCHS = 3
 
 
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed_run(task: str, seed: int, protocol: Protocol, out: Path, **extra: Any) -> dict:
     """One training run with its CPU seconds."""
     start = cpu_seconds()
@@ -71,10 +72,6 @@ def timed_run(task: str, seed: int, protocol: Protocol, out: Path, **extra: Any)
 def self_supervised_trunk() -> dict[str, Any]:
     """Pretrain (once; reused afterwards) the trunk on both tasks' training sequences;
     returns its run directory, losses and CPU seconds."""
-    out = SCRATCH / "transfer_pretrain_gue"
-    record = SCRATCH / "transfer_pretrain_gue.json"
-    if record.is_file() and (out / "model" / "model.json").is_file():
-        return json.loads(record.read_text())
     config = PretrainConfig(
         data=[str(SHARED / "gue" / task / "train.csv.gz") for task in PRETRAIN_DATA],
         model=MODEL,
@@ -82,21 +79,9 @@ def self_supervised_trunk() -> dict[str, Any]:
         stride=101,
         epochs=PRETRAIN_EPOCHS,
         seed=1,
-        out=str(out),
+        out=str(SCRATCH / "transfer_pretrain_gue"),
     )
-    start = cpu_seconds()
-    run_pretraining(config, overwrite=True, progress=False)
-    metrics = json.loads((out / "metrics.json").read_text())
-    result = {
-        "run": str(out),
-        "data": config.data,
-        "epochs": PRETRAIN_EPOCHS,
-        "unigram_baseline_loss": metrics["unigram_baseline_loss"],
-        "final_val_loss": metrics["final_val_loss"],
-        "cpu_seconds": round(cpu_seconds() - start, 1),
-    }
-    record.write_text(json.dumps(result))
-    return result
+    return pretrain_once(config, SCRATCH / "transfer_pretrain_gue.json")
 
 
 def main(argv: list[str] | None = None) -> None:
