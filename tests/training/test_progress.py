@@ -40,3 +40,32 @@ def test_every_kth_step_prints_and_the_total_can_be_set_late(capsys) -> None:
             steps.step()
     lines = capsys.readouterr().out.splitlines()
     assert [x.split("  ")[0] for x in lines] == [f"embed batch {i}/45" for i in (20, 40, 45)]
+
+
+def test_epoch_lines_give_the_eta_and_long_epochs_report_their_batches(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import genoclass.training.progress as progress_module
+    from genoclass.training.progress import EpochLines
+
+    clock = iter([0.0, 0.0, 10.0, 20.0, 70.0, 100.0, 100.0, 190.0])
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: next(clock))
+    trainer = SimpleNamespace(
+        current_epoch=0, max_epochs=4, num_training_batches=200, callback_metrics={}
+    )
+    lines = EpochLines(every=30.0)
+    lines.on_train_start(trainer, None)  # t = 0
+    lines.on_train_epoch_start(trainer, None)  # t = 0
+    lines.on_train_batch_end(trainer, None, None, None, 9)  # t = 10: too soon, silent
+    lines.on_train_batch_end(trainer, None, None, None, 19)  # t = 20: silent
+    lines.on_train_batch_end(trainer, None, None, None, 49)  # t = 70: 50 of 200 batches
+    lines.on_train_epoch_end(trainer, None)  # t = 100: epoch 1 took 100 s, 3 left
+    trainer.current_epoch = 1
+    lines.on_train_epoch_start(trainer, None)  # t = 100
+    lines.on_train_epoch_end(trainer, None)  # t = 190: mean 95 s per epoch, 2 left
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "epoch 1/4  batch 50/200  elapsed 1m10s  ETA 3m30s",
+        "epoch 1/4  100.0s  ETA 5m00s",
+        "epoch 2/4  90.0s  ETA 3m10s",
+    ]

@@ -19,19 +19,51 @@ T = TypeVar("T")
 
 
 class EpochLines(Callback):
-    """Prints ``epoch i/N  train_loss  val_loss  val_accuracy  seconds`` after each epoch."""
+    """Prints ``epoch i/N  train_loss  val_loss  val_accuracy  seconds  ETA`` after each
+    epoch (the ETA of the remaining epochs at the mean epoch time so far), and within an
+    epoch that runs long a line every ``every`` seconds: ``epoch i/N  batch j/M  elapsed
+    ETA`` (the ETA of the epoch)."""
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.every = every
+
+    def on_train_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self._run_start, self._epochs_done = time.perf_counter(), 0
 
     def on_train_epoch_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self._start = time.perf_counter()
+        self._start = self._printed = time.perf_counter()
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, module: L.LightningModule, *args: object
+    ) -> None:
+        now = time.perf_counter()
+        if now - self._printed < self.every:
+            return
+        self._printed = now
+        done, total = args[-1] + 1, trainer.num_training_batches  # args: outputs, batch, index
+        parts = [f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}"]
+        elapsed = now - self._start
+        if math.isfinite(total) and total > 0:
+            parts += [f"batch {done}/{int(total)}", f"elapsed {duration(elapsed)}"]
+            parts.append(f"ETA {duration(elapsed / done * (total - done))}")
+        else:
+            parts += [f"batch {done}", f"elapsed {duration(elapsed)}"]
+        print("  ".join(parts), flush=True)
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         m = trainer.callback_metrics
-        parts = [f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}"]
+        epoch, epochs = trainer.current_epoch + 1, trainer.max_epochs
+        parts = [f"epoch {epoch}/{epochs}"]
         for key in ("train_loss", "val_loss", "val_accuracy"):
             value = float(m[key]) if key in m else math.nan
             if not math.isnan(value):
                 parts.append(f"{key} {value:.4f}")
-        parts.append(f"{time.perf_counter() - self._start:.1f}s")
+        now = time.perf_counter()
+        parts.append(f"{now - self._start:.1f}s")
+        self._epochs_done += 1
+        if epochs is not None and 0 < epoch < epochs:
+            per_epoch = (now - self._run_start) / self._epochs_done
+            parts.append(f"ETA {duration(per_epoch * (epochs - epoch))}")
         print("  ".join(parts), flush=True)
 
 
