@@ -134,40 +134,38 @@ def read_sequences_of(paths: list[str]) -> list[str]:
     return out
 
 
-def kept_windows(config: PretrainConfig) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The corpus's windows, block by block, less every window holding an ``exclude``
-    sequence on either strand."""
-    blocks = window_blocks(
+def excluded_index(config: PretrainConfig) -> SubstringIndex | None:
+    """The sequences of the ``exclude`` files, indexed (None when there are none)."""
+    return SubstringIndex(read_sequences_of(config.exclude)) if config.exclude else None
+
+
+def screened_windows(
+    config: PretrainConfig, index: SubstringIndex | None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The corpus's windows block by block, each block with the mask of windows holding a
+    sequence of ``index`` (``excluded_index``; either strand) and the ids of those found."""
+    for tokens, lengths in window_blocks(
         config.data, config.window, config.stride, fmt=config.format,
         sequence_col=config.sequence_col,
-    )  # fmt: skip
-    if not config.exclude:
-        yield from blocks
-        return
-    index = SubstringIndex(read_sequences_of(config.exclude))
-    for tokens, lengths in blocks:
-        hit, _ = index.search(tokens, lengths)
-        if (~hit).any():
-            yield tokens[~hit], lengths[~hit]
+    ):  # fmt: skip
+        if index is None:
+            yield tokens, lengths, np.zeros(len(tokens), dtype=bool), np.zeros(0, dtype=np.int64)
+        else:
+            yield tokens, lengths, *index.search(tokens, lengths)
 
 
 def exclusion_counts(config: PretrainConfig) -> dict[str, Any]:
     """What ``--exclude`` removed: excluded sequences, how many occur in the corpus and the
     windows dropped out of all windows (one pass over the corpus)."""
-    excluded = read_sequences_of(config.exclude)
-    index = SubstringIndex(excluded)
-    seen = np.zeros(len(excluded), dtype=bool)
+    index = excluded_index(config)
+    seen = np.zeros(index.n if index is not None else 0, dtype=bool)
     dropped = total = 0
-    for tokens, lengths in window_blocks(
-        config.data, config.window, config.stride, fmt=config.format,
-        sequence_col=config.sequence_col,
-    ):  # fmt: skip
-        hit, found = index.search(tokens, lengths)
+    for tokens, _, hit, found in screened_windows(config, index):
         seen[found] = True
         dropped, total = dropped + int(hit.sum()), total + len(tokens)
     return {
         "files": config.exclude,
-        "sequences": len(excluded),
+        "sequences": len(seen),
         "found_in_corpus": int(seen.sum()),
         "windows_dropped": dropped,
         "windows": total,
@@ -228,12 +226,17 @@ class WindowStream(torch.utils.data.IterableDataset):
 
     def __init__(self, config: PretrainConfig, role: str) -> None:
         self.config, self.role, self.epoch = config, role, 0
+        self.excluded = excluded_index(config)  # read once, screened every pass
 
     def windows(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """This role's windows, block by block (without those holding an excluded
         sequence)."""
-        c, index = self.config, 0
-        for tokens, lengths in kept_windows(c):
+        index = 0
+        for tokens, lengths, hit, _ in screened_windows(self.config, self.excluded):
+            if hit.any():  # no copy of the block when nothing is excluded
+                tokens, lengths = tokens[~hit], lengths[~hit]
+            if not len(tokens):
+                continue
             ids = index + np.arange(len(tokens))
             index += len(tokens)
             held = (ids % VAL_EVERY == 0) & (ids < VAL_EVERY * VAL_WINDOWS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
@@ -134,22 +135,26 @@ def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None
         print(f"init corpus leakage: not checked ({what} {reason})")
         return {"checked": False, "reason": f"{what} {reason}"}
     result: dict[str, Any] = {"checked": True, "corpus": paths, "either_strand": True}
+    held_out = table[table["split"].isin(("val", "test"))]
+    sequences = held_out["sequence"].tolist()
+    found = corpus_occurrences(  # one pass over the corpus for both splits
+        paths,
+        sequences,
+        fmt=recorded.get("format", "auto"),
+        sequence_col=recorded.get("sequence_col", "sequence"),
+    )
     # pretrain --exclude dropped every window holding an excluded sequence: a sequence that
     # contains one was never seen, wherever it occurs in the corpus
     excluded = recorded.get("exclude") if pretrained else None
-    shield = SubstringIndex(read_sequences_of(excluded)) if excluded else None
-    for split in ("val", "test"):
-        sequences = table.loc[table["split"] == split, "sequence"].tolist()
-        found = corpus_occurrences(
-            paths,
-            sequences,
-            fmt=recorded.get("format", "auto"),
-            sequence_col=recorded.get("sequence_col", "sequence"),
-        )
-        result[split] = {"n": len(sequences), "in_corpus": int(found.sum())}
-        if shield is not None:
-            hidden = shield.search(*tokenize(sequences))[0] & found
-            result[split].update(in_corpus=int((found & ~hidden).sum()), excluded=int(hidden.sum()))
+    hidden = np.zeros(len(sequences), dtype=bool)
+    if excluded:
+        hidden = SubstringIndex(read_sequences_of(excluded)).search(*tokenize(sequences))[0]
+        hidden &= found
+    for name in ("val", "test"):
+        rows = (held_out["split"] == name).to_numpy()
+        result[name] = {"n": int(rows.sum()), "in_corpus": int((found & ~hidden)[rows].sum())}
+        if excluded:
+            result[name]["excluded"] = int(hidden[rows].sum())
     print(
         f"init corpus leakage: {result['val']['in_corpus']} of {result['val']['n']} validation "
         f"and {result['test']['in_corpus']} of {result['test']['n']} test sequences occur in "
@@ -157,7 +162,7 @@ def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None
         + (
             f"; {result['val']['excluded'] + result['test']['excluded']} more were excluded "
             "from pretraining"
-            if shield is not None
+            if excluded
             else ""
         )
     )
