@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from genoclass.errors import InputError
 
@@ -87,6 +87,16 @@ def write_table_atomic(frame: Any, target: str | Path) -> Path:
     return write_with(target, lambda temp: frame.to_csv(temp, index=False))
 
 
+def write_csv_frames(frames: Iterable[Any], out: TextIO) -> int:
+    """Write DataFrames with the same columns to the open text stream ``out`` as one CSV
+    table (header once), one frame at a time; returns the rows written."""
+    written = 0
+    for frame in frames:
+        frame.to_csv(out, index=False, header=written == 0)
+        written += len(frame)
+    return written
+
+
 def write_tables_atomic(frames: Iterable[Any], target: str | Path) -> int:
     """Write a stream of DataFrames with the same columns as one table, atomically, holding
     one frame at a time: Parquet (one row group per frame) for ``.parquet`` names, else CSV.
@@ -96,9 +106,7 @@ def write_tables_atomic(frames: Iterable[Any], target: str | Path) -> int:
     def csv(temp: Path) -> None:
         nonlocal written
         with open(temp, "w", encoding="utf-8", newline="") as out:
-            for frame in frames:
-                frame.to_csv(out, index=False, header=written == 0)
-                written += len(frame)
+            written = write_csv_frames(frames, out)
 
     def parquet(temp: Path) -> None:
         nonlocal written

@@ -300,14 +300,12 @@ def _metrics_with_ci(metrics: dict) -> str:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from genoclass.atomic import write_csv_frames
     from genoclass.workflows.apply import predict_chunks, predict_run
 
     options = {"split": args.split, "engine": args.engine, **_columns(args)}
     if args.out == "-":  # the table on stdout, chunk by chunk; the summary on stderr
-        rows = 0
-        for frame in predict_chunks(args.model, args.input, **options):
-            frame.to_csv(sys.stdout, index=False, header=rows == 0)
-            rows += len(frame)
+        rows = write_csv_frames(predict_chunks(args.model, args.input, **options), sys.stdout)
         print(f"{rows} predictions written to stdout", file=sys.stderr)
         return 0
     result = predict_run(args.model, args.input, args.out, **options)
