@@ -45,12 +45,15 @@ def paired_test(a: ArrayLike, b: ArrayLike) -> dict:
 LEAD_ALPHA = 0.05
 
 
-def describe_lead(best: str, other: str, a: ArrayLike, b: ArrayLike, metric: str) -> dict:
+def describe_lead(
+    best: str, other: str, a: ArrayLike, b: ArrayLike, metric: str, test: dict | None = None
+) -> dict:
     """Whether ``best``'s lead over ``other`` (scores ``a`` and ``b`` paired by seed) is
-    beyond seed noise: a paired t-test p below ``LEAD_ALPHA``; returns the lead, the two
-    seed spreads (sd), p, ``within_noise`` and a sentence saying so."""
+    beyond seed noise: a paired t-test p below ``LEAD_ALPHA`` (``test``: their
+    ``paired_test`` when already computed); returns the lead, the two seed spreads (sd), p,
+    ``within_noise`` and a sentence saying so."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    test = paired_test(a, b)
+    test = test or paired_test(a, b)
     lead = float(a.mean() - b.mean())
     sds = [float(x.std(ddof=1)) if len(x) > 1 else None for x in (a, b)]
     p = test["t_pvalue"]

@@ -232,7 +232,9 @@ def summarize(runs: pd.DataFrame, metric: str, cross: list[str]) -> dict[str, An
     others = [name for name in summary["model"] if name != best]
     tests = {name: paired_test(scores[best].to_numpy(), scores[name].to_numpy()) for name in others}
     leads = [
-        describe_lead(best, name, scores[best].to_numpy(), scores[name].to_numpy(), metric)
+        describe_lead(
+            best, name, scores[best].to_numpy(), scores[name].to_numpy(), metric, tests[name]
+        )
         for name in others
     ]
     return {
