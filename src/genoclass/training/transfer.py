@@ -193,7 +193,7 @@ def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[Any, Tran
     if get_spec(card.name).family == "classical":
         transfer = Transfer("features", 1.0, math.inf, source_origin(folder, source_card))
         transfer.origin["head"] = "new"
-        _record_origin(card, transfer, folder, source_card)
+        _record_origin(card, transfer, str(folder), f"{source_card.name}, ")
         return build_model(card), transfer
     transfer = _settings(config)
     inherited = _check_compatible(source_card, card, config, folder)
@@ -208,7 +208,7 @@ def build_initial_model(config: TrainConfig, card: ModelCard) -> tuple[Any, Tran
         "unfreeze_after": config.unfreeze_after,
         "trunk_hparams_inherited": inherited,
     }
-    _record_origin(card, transfer, folder, source_card)
+    _record_origin(card, transfer, str(folder), f"{source_card.name}, ")
     return model, transfer
 
 
@@ -227,11 +227,7 @@ def _from_hugging_face(config: TrainConfig, card: ModelCard) -> tuple[Any, Trans
         "trunk_lr_scale": transfer.trunk_lr_scale,
         "unfreeze_after": config.unfreeze_after,
     }
-    card.extra["init"] = {k: transfer.origin[k] for k in ("path", "weights_sha256", "transfer")}
-    print(
-        f"init: {transfer.mode} from the Hugging Face folder {folder} (model.safetensors sha256 "
-        f"{transfer.origin['weights_sha256'][:12]}), new head"
-    )
+    _record_origin(card, transfer, f"the Hugging Face folder {folder}", "model.safetensors ")
     return model, transfer
 
 
@@ -247,11 +243,12 @@ def source_origin(folder: Path, source: ModelCard, mode: str = "features") -> di
     }
 
 
-def _record_origin(card: ModelCard, transfer: Transfer, folder: Path, source: ModelCard) -> None:
-    """Put the origin into ``card`` (model.json ``extra.init``) and say it in one line."""
+def _record_origin(card: ModelCard, transfer: Transfer, where: str, what: str) -> None:
+    """Put the origin into ``card`` (model.json ``extra.init``) and say it in one line:
+    from ``where`` (``what``: the weights named before their SHA-256)."""
     card.extra["init"] = {k: transfer.origin[k] for k in ("path", "weights_sha256", "transfer")}
     print(
-        f"init: {transfer.mode} from {folder} ({source.name}, sha256 "
+        f"init: {transfer.mode} from {where} ({what}sha256 "
         f"{transfer.origin['weights_sha256'][:12]}), {transfer.origin['head']} head"
     )
 
