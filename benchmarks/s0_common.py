@@ -86,6 +86,11 @@ def pretrain_once(config: PretrainConfig, record: Path) -> dict[str, Any]:
     return result
 
 
+def parse_augment(text: str) -> dict[str, float]:
+    """A genoclass ``--augment`` value (``rc=0.5,shift=3``) as the TrainConfig mapping."""
+    return {k: float(v) for k, v in (p.split("=") for p in text.split(",") if p)}
+
+
 def limit_threads(n: int = 1) -> None:
     """Pin torch to ``n`` intra-op threads.
 

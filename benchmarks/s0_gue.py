@@ -27,6 +27,7 @@ from s0_common import (
     Protocol,
     kmer_lr_anchor,
     limit_threads,
+    parse_augment,
     summarise,
     train_once,
     write_results,
@@ -75,15 +76,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
-    parser.add_argument("--augment", default="", help="genoclass --augment value, e.g. rc=0.5")
+    parser.add_argument(
+        "--augment", type=parse_augment, default={}, help="genoclass --augment value, e.g. rc=0.5"
+    )
     parser.add_argument("--tag", default="", help="results name part, so runs do not overwrite")
     args = parser.parse_args(argv)
-    augment = {k: float(v) for k, v in (p.split("=") for p in args.augment.split(",") if p)}
     limit_threads(args.threads)
     protocol = Protocol(epochs=args.epochs, lr=args.lr, seeds=tuple(args.seeds))
     summary = {}
     for task in args.tasks:
-        payload = run_task(task, protocol, args.models, augment, args.tag)
+        payload = run_task(task, protocol, args.models, args.augment, args.tag)
         summary[task] = {
             "anchor_mcc": round(payload["anchor_6mer_lr"]["mcc"], 3),
             **{m: e["test_mcc"]["text"] for m, e in payload["summary"].items()},
