@@ -1,5 +1,6 @@
-"""Where and how a run computes: torch's thread count, deterministic algorithms and the
-accelerator, set for the duration of one fit and recorded in metrics.json.
+"""Where and how a run computes: torch's thread count, deterministic algorithms, the
+accelerator, the number of processes (devices x nodes, Lightning's strategy) and numeric
+precision, set for the duration of one fit and recorded in metrics.json.
 
 Why the thread count is a recorded setting: on small training sets the trajectory of a run
 is chaotic, and the number of intra-op threads changes the order of floating-point sums,
@@ -8,10 +9,16 @@ so the same seed with one or two threads can end at visibly different test score
 algorithms (and Lightning for its deterministic settings): a run then repeats exactly on the
 same hardware, torch version and thread count; it does not make one thread count equal
 another.
+
+Several processes (``devices`` x ``num_nodes`` > 1) train one model together with
+Lightning's DDP: every process runs the whole command, only rank 0 writes outputs
+(``genoclass.config.is_main_process``), and each process takes an equal share of every
+global batch (``data.loaders.ShardedBatches``); see docs/scaling.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,22 +27,52 @@ from typing import Any
 
 import torch
 
-from genoclass.config import TrainConfig
+from genoclass.config import ComputeSettings
+from genoclass.errors import InputError
 
 
 @dataclass(frozen=True)
 class Runtime:
     """How a fit runs: ``threads`` intra-op threads (None: torch's default), deterministic
-    algorithms, and Lightning's ``accelerator``."""
+    algorithms, Lightning's ``accelerator``, ``devices`` processes per node on ``num_nodes``
+    nodes with ``strategy``, and ``precision``."""
 
     threads: int | None = None
     deterministic: bool = False
     accelerator: str = "auto"
+    devices: int = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32"
 
     @classmethod
-    def of(cls, config: TrainConfig) -> Runtime:
-        """The runtime a run config asks for."""
-        return cls(config.threads, config.deterministic, config.accelerator)
+    def of(cls, config: ComputeSettings) -> Runtime:
+        """The runtime a run config (train, compare or pretrain) asks for."""
+        return cls(**{f.name: getattr(config, f.name) for f in dataclasses.fields(cls)})
+
+    def trainer_options(self) -> dict[str, Any]:
+        """Lightning Trainer arguments for this runtime; an InputError for a combination this
+        machine cannot run (a GPU accelerator or 16-bit precision without a CUDA GPU)."""
+        device = self.device()
+        if self.accelerator in ("gpu", "cuda") and device != "cuda":
+            raise InputError(f"--accelerator {self.accelerator}: no CUDA GPU found")
+        if self.precision == "16-mixed" and device != "cuda":
+            raise InputError("--precision 16-mixed needs a CUDA GPU; use bf16-mixed on a CPU")
+        several = self.devices * self.num_nodes > 1
+        return {
+            "accelerator": self.accelerator,
+            "devices": self.devices,
+            "num_nodes": self.num_nodes,
+            # one process per device; "auto" would pick spawning or forking in some settings
+            "strategy": "ddp" if several and self.strategy == "auto" else self.strategy,
+            "precision": self.precision,
+            "deterministic": self.deterministic,
+            # every process takes its share of each global batch itself (ShardedBatches) and
+            # validates on the whole validation set; batch-norm statistics over the global
+            # batch where torch supports it (CUDA), as on one device
+            "use_distributed_sampler": False,
+            "sync_batchnorm": several and device == "cuda",
+        }
 
     def device(self) -> str:
         """The device a fit with this accelerator uses on this machine (``cpu``, ``cuda``
@@ -54,6 +91,10 @@ class Runtime:
             "threads_option": self.threads,
             "deterministic": self.deterministic,
             "accelerator": self.accelerator,
+            "devices": self.devices,
+            "num_nodes": self.num_nodes,
+            "strategy": self.strategy,
+            "precision": self.precision,
             "device": torch.cuda.get_device_name() if device == "cuda" else device,
             "cpu_count": os.cpu_count(),
             "torch": torch.__version__,
@@ -76,3 +117,10 @@ def applied(runtime: Runtime) -> Iterator[dict[str, Any]]:
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
+
+
+def wait_for_rank_zero() -> None:
+    """In a multi-process run, wait until every process (rank 0 included, which writes the
+    outputs) gets here; nothing to wait for in a single process."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
