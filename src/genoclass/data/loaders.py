@@ -185,16 +185,14 @@ class ShardedBatches(Sampler[list[int]]):
     rank r of P processes. One process gets the whole batches; a last batch of fewer rows
     than processes is left out of that epoch."""
 
-    def __init__(self, order: EpochShuffle, batch_size: int) -> None:
-        self.order, self.batch_size = order, batch_size
-
-    def set_epoch(self, epoch: int) -> None:
-        """Make the next pass the one of ``epoch`` (``EpochShuffle.set_epoch``)."""
-        self.order.set_epoch(epoch)
+    def __init__(self, sampler: EpochShuffle, batch_size: int) -> None:
+        # named as torch's BatchSampler names it: the training loop announces each epoch to
+        # ``loader.batch_sampler.sampler.set_epoch``
+        self.sampler, self.batch_size = sampler, batch_size
 
     def __iter__(self) -> Iterator[list[int]]:
         rank, world = process_shard()
-        rows = list(self.order)
+        rows = list(self.sampler)
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
             if len(batch) < world:
@@ -202,7 +200,7 @@ class ShardedBatches(Sampler[list[int]]):
             yield batch[rank * len(batch) // world : (rank + 1) * len(batch) // world]
 
     def __len__(self) -> int:
-        full, rest = divmod(self.order.n, self.batch_size)
+        full, rest = divmod(self.sampler.n, self.batch_size)
         return full + int(rest >= process_shard()[1])
 
 

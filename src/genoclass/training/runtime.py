@@ -30,6 +30,9 @@ import torch
 from genoclass.config import ComputeSettings
 from genoclass.errors import InputError
 
+#: the variable through which Lightning (and OpenMP) read the thread count of a process
+OMP = "OMP_NUM_THREADS"
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -68,10 +71,9 @@ class Runtime:
             "precision": self.precision,
             "deterministic": self.deterministic,
             # every process takes its share of each global batch itself (ShardedBatches) and
-            # validates on the whole validation set; batch-norm statistics over the global
-            # batch where torch supports it (CUDA), as on one device
+            # validates on the whole validation set; batch norm keeps per-process statistics
+            # (Lightning's default: masked batch norm has no synchronised version)
             "use_distributed_sampler": False,
-            "sync_batchnorm": several and device == "cuda",
         }
 
     def device(self) -> str:
@@ -104,11 +106,19 @@ class Runtime:
 @contextmanager
 def applied(runtime: Runtime) -> Iterator[dict[str, Any]]:
     """Set ``runtime``'s thread count and determinism for the block, yield its record, and
-    restore torch's previous settings afterwards (a Python caller's later work is unchanged)."""
-    threads = torch.get_num_threads()
+    restore torch's previous settings afterwards (a Python caller's later work is unchanged).
+
+    With several processes per machine and no thread count given, each process gets its
+    share of the cores, as Lightning would choose; it is set here (and in OMP_NUM_THREADS,
+    which keeps Lightning from choosing again) so that the record says what ran."""
+    threads, omp = torch.get_num_threads(), os.environ.get(OMP)
     deterministic = torch.are_deterministic_algorithms_enabled()
-    if runtime.threads is not None:
-        torch.set_num_threads(runtime.threads)
+    wanted = runtime.threads
+    if wanted is None and runtime.devices > 1:
+        wanted = max(1, (os.cpu_count() or 1) // runtime.devices)
+    if wanted is not None:
+        torch.set_num_threads(wanted)
+        os.environ[OMP] = str(wanted)
     if runtime.deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # needed by CUDA matmuls
         torch.use_deterministic_algorithms(True)
@@ -117,6 +127,10 @@ def applied(runtime: Runtime) -> Iterator[dict[str, Any]]:
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
+        if omp is None:
+            os.environ.pop(OMP, None)
+        else:
+            os.environ[OMP] = omp
 
 
 def wait_for_rank_zero() -> None:

@@ -85,8 +85,8 @@ def run_tune(
         raise InputError("init (a run to start from) is not supported by tune")
     if config.world_size > 1:  # trials run in parallel through a shared study instead
         raise InputError(
-            "tune trains each trial in one process: leave out --devices/--num-nodes and start "
-            "several tune commands with the same --storage and --out to run trials in parallel"
+            "tune trains each trial in one process: leave out devices/num_nodes and run trials "
+            "in parallel as several tune commands sharing --storage and --study (README)"
         )
     space = load_space(space_path)
     if space.model:
