@@ -47,11 +47,7 @@ class ClassifierModule(L.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         rows = len(batch["y"])
         loss = self.loss(self(batch["x"], batch.get("lengths")), batch["y"])
-        # a float batch size: Lightning averages the processes' row counts in their own dtype,
-        # and an integer mean would round an odd total
-        self.log(
-            "train_loss", loss, on_step=False, on_epoch=True, batch_size=float(rows), sync_dist=True
-        )
+        log_epoch_mean(self, "train_loss", loss, rows)
         return loss * self._share_weight(rows, batch_idx)
 
     def _share_weight(self, rows: int, batch_idx: int) -> float:
@@ -66,8 +62,7 @@ class ClassifierModule(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         logits = self(batch["x"], batch.get("lengths"))
-        loss = self.loss(logits, batch["y"])
-        self.log("val_loss", loss, batch_size=len(batch["y"]), sync_dist=True)
+        log_epoch_mean(self, "val_loss", self.loss(logits, batch["y"]), len(batch["y"]))
         self._val_proba.append(logits_to_proba(logits).detach())
         self._val_y.append(batch["y"])
 
@@ -84,6 +79,14 @@ class ClassifierModule(L.LightningModule):
     def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
         groups = parameter_groups(self.model, self.settings.lr, self.settings.trunk_lr_scale)
         return get_recipe(self.settings.recipe).optimizer(groups, self.settings, self.total_steps)
+
+
+def log_epoch_mean(module: L.LightningModule, name: str, value: torch.Tensor, rows: int) -> None:
+    """Log ``value``, a mean over ``rows`` rows, into the epoch's row-weighted mean of
+    ``name`` over all processes (the same figure as one process computing it)."""
+    # a float row count: Lightning averages the processes' counts in their own dtype, and an
+    # integer mean would round an odd total
+    module.log(name, value, on_step=False, on_epoch=True, batch_size=float(rows), sync_dist=True)
 
 
 def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:

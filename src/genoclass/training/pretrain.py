@@ -47,6 +47,7 @@ from genoclass.training.checkpoint import (
     resume_checkpoint,
 )
 from genoclass.training.fit import lightning_fit
+from genoclass.training.module import log_epoch_mean
 from genoclass.training.progress import progress_callback
 from genoclass.training.runtime import Runtime
 
@@ -329,6 +330,24 @@ class PretrainModule(L.LightningModule):
         width = _position_width(model, input_kind, config.window)
         self.decoder = nn.Sequential(nn.Conv1d(width, 64, 1), nn.GELU(), nn.Conv1d(64, 4, 1))
         self.loss = nn.CrossEntropyLoss()
+        self._freeze_unreached()
+
+    def _freeze_unreached(self) -> None:
+        """Stop the gradients of the parameters reconstruction never reaches (the head, a
+        norm of the pooled features): they stay as built, as they did before, and several
+        processes (DDP) need not search for them at every step. Found by one backward pass
+        in evaluation mode (no running statistics change, no random numbers drawn)."""
+        training, window = self.training, self.config.window
+        self.eval()
+        tokens = torch.ones(1, window, dtype=torch.long)
+        mask = torch.zeros(1, window, dtype=torch.bool)
+        mask[0, 0] = True
+        self.masked_loss({"x": tokens, "lengths": torch.tensor([window])}, mask).backward()
+        for param in self.parameters():
+            if param.grad is None:
+                param.requires_grad_(False)
+        self.zero_grad(set_to_none=True)
+        self.train(training)
 
     def masked_loss(self, batch: dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of the decoder's predictions at the hidden positions."""
@@ -349,14 +368,14 @@ class PretrainModule(L.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         mask = span_mask(batch["x"], self.config.mask_rate, self.config.span)
         loss = self.masked_loss(batch, mask)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch["x"]))
+        log_epoch_mean(self, "train_loss", loss, len(batch["x"]))
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         generator = torch.Generator().manual_seed(self.config.seed + batch_idx)
         mask = span_mask(batch["x"], self.config.mask_rate, self.config.span, generator)
         loss = self.masked_loss(batch, mask)
-        self.log("val_loss", loss, batch_size=int(mask.sum().clamp_min(1)))
+        log_epoch_mean(self, "val_loss", loss, int(mask.sum().clamp_min(1)))
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(self.parameters(), lr=self.config.lr, weight_decay=1e-2)
