@@ -11,12 +11,19 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
-from genoclass.config import ACCELERATORS, HF_PREFIX, PRECISIONS, STRATEGIES, is_main_process
+from genoclass.config import (
+    ACCELERATORS,
+    HF_PREFIX,
+    PRECISIONS,
+    STRATEGIES,
+    is_main_process,
+    quiet_unless_main,
+)
 from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
@@ -1052,7 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
         with (
             _stop_signals_raise(),
             _warnings_as_lines(),
-            _quiet_unless_main(),
+            quiet_unless_main(),
             _locked_output(args),
             _threads(args),
         ):
@@ -1134,17 +1141,6 @@ def _stop_signals_raise() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-@contextmanager
-def _quiet_unless_main() -> Iterator[None]:
-    """In a process other than rank 0 of a multi-process run the command prints nothing on
-    stdout (rank 0 shows the progress; errors still reach stderr)."""
-    if is_main_process():
-        yield
-        return
-    with open(os.devnull, "w") as null, redirect_stdout(null):
-        yield
 
 
 @contextmanager

@@ -12,6 +12,8 @@ import dataclasses
 import math
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,6 +349,17 @@ def is_main_process() -> bool:
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name]) == 0
     return all(os.environ.get(name, "0") in ("", "0") for name in ("NODE_RANK", "LOCAL_RANK"))
+
+
+@contextmanager
+def quiet_unless_main() -> Iterator[None]:
+    """In a process other than rank 0 of a multi-process run, print nothing on stdout during
+    the block (rank 0 shows the progress once; errors still reach stderr)."""
+    if is_main_process():
+        yield
+        return
+    with open(os.devnull, "w") as null, redirect_stdout(null):
+        yield
 
 
 def default_of(name: str) -> Any:

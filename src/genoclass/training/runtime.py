@@ -61,13 +61,11 @@ class Runtime:
             raise InputError(f"--accelerator {self.accelerator}: no CUDA GPU found")
         if self.precision == "16-mixed" and device != "cuda":
             raise InputError("--precision 16-mixed needs a CUDA GPU; use bf16-mixed on a CPU")
-        several = self.devices * self.num_nodes > 1
         return {
             "accelerator": self.accelerator,
             "devices": self.devices,
             "num_nodes": self.num_nodes,
-            # one process per device; "auto" would pick spawning or forking in some settings
-            "strategy": "ddp" if several and self.strategy == "auto" else self.strategy,
+            "strategy": self.lightning_strategy(),
             "precision": self.precision,
             "deterministic": self.deterministic,
             # every process takes its share of each global batch itself (ShardedBatches) and
@@ -75,6 +73,12 @@ class Runtime:
             # (Lightning's default: masked batch norm has no synchronised version)
             "use_distributed_sampler": False,
         }
+
+    def lightning_strategy(self) -> str:
+        """The strategy Lightning runs: ``ddp`` for ``auto`` with several processes (Lightning's
+        own ``auto`` would spawn or fork them in some settings)."""
+        several = self.devices * self.num_nodes > 1
+        return "ddp" if several and self.strategy == "auto" else self.strategy
 
     def device(self) -> str:
         """The device a fit with this accelerator uses on this machine (``cpu``, ``cuda``
@@ -95,7 +99,7 @@ class Runtime:
             "accelerator": self.accelerator,
             "devices": self.devices,
             "num_nodes": self.num_nodes,
-            "strategy": self.strategy,
+            "strategy": self.lightning_strategy(),
             "precision": self.precision,
             "device": torch.cuda.get_device_name() if device == "cuda" else device,
             "cpu_count": os.cpu_count(),
