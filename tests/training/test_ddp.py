@@ -19,6 +19,10 @@ from genoclass.config import TrainConfig, is_main_process
 from genoclass.data import loaders
 from genoclass.data.loaders import EpochShuffle, ShardedBatches
 from genoclass.data.synthetic import demo_sequences
+from genoclass.errors import InputError
+from genoclass.models.registry import get_spec
+from genoclass.models.serialize import ModelCard, build_model
+from genoclass.training.pretrain import PretrainConfig, PretrainModule
 
 #: a small one-hot CNN without dropout or batch norm: nothing in it differs between one
 #: process and two except the order of floating-point sums
@@ -163,3 +167,21 @@ def test_only_rank_zero_is_the_main_process(monkeypatch, env, main_process):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert is_main_process() is main_process
+
+
+def test_pretraining_freezes_only_what_reconstruction_never_reaches():
+    spec = get_spec("fast_accurate_cnn")
+    card = ModelCard(spec.name, spec.hparams({"channels": [16, 32]}), ["a", "b"], 60)
+    module = PretrainModule(build_model(card), "tokens", PretrainConfig(data=["x"], window=60))
+    frozen = {name for name, p in module.named_parameters() if not p.requires_grad}
+    assert frozen == {name for name, _ in module.named_parameters() if ".head." in name} | {
+        "model.norm.weight",
+        "model.norm.bias",
+    }
+    assert all(p.grad is None for p in module.parameters())
+
+
+def test_pretraining_checks_its_process_options():
+    with pytest.raises(InputError, match="must be divisible by --devices x --num-nodes = 6"):
+        PretrainConfig(data=["x"], batch_size=64, devices=3, num_nodes=2)
+    assert PretrainConfig(data=["x"], precision=32).precision == "32"
