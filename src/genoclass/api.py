@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genoclass.config import TrainConfig, check_settings, default_of
+from genoclass.config import TrainConfig, check_settings, default_of, quiet_unless_main
 from genoclass.data.splits import holdout
 from genoclass.workflows.apply import TrainedRun
 from genoclass.workflows.fitting import fit_one, prepare
@@ -51,6 +51,13 @@ def train(
     train``, else nothing is written and the run holds its metrics in memory."""
     check_settings(settings, None)
     config = TrainConfig(data=str(data), model=model, out=str(out or ""), **settings)
+    with quiet_unless_main():  # several processes (docs/scaling.md): rank 0 prints
+        return _train(config, out, progress)
+
+
+def _train(config: TrainConfig, out: str | Path | None, progress: bool) -> TrainedRun:
+    """``train`` of a checked config: the run directory ``out`` written, or the run kept in
+    memory."""
     if out:
         result = train_job(config, progress=progress)
         return TrainedRun(result.classifier, config, result.directory, result.metrics)

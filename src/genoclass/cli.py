@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from genoclass import __version__
-from genoclass.config import ACCELERATORS, HF_PREFIX
+from genoclass.config import (
+    ACCELERATORS,
+    HF_PREFIX,
+    PRECISIONS,
+    STRATEGIES,
+    is_main_process,
+    quiet_unless_main,
+)
 from genoclass.errors import GenoclassError, InputError, InputWarning, Interrupted, one_line
 
 if TYPE_CHECKING:
@@ -137,7 +144,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     out = run_tune(
         _train_config(args),
         args.space,
-        strategy=args.strategy,
+        strategy=args.search_strategy,
         objective=args.objective,
         storage=args.storage,
         study_name=args.study,
@@ -168,6 +175,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         cross=args.cross.split(",") if args.cross else None,
         variants=load_variants(args.variants) if args.variants else None,
     )
+    if not is_main_process():  # rank 0 of several processes wrote and shows the comparison
+        return 0
     _print_comparison(out)
     print(f"comparison: {out / 'comparison.csv'}\nreport: {out / 'comparison.html'}")
     return 0
@@ -369,7 +378,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         k: getattr(args, k)
         for k in (
             "data", "model", "window", "stride", "mask_rate", "span", "epochs", "batch_size",
-            "lr", "seed", "format", "sequence_col", "exclude", "out",
+            "lr", "seed", "format", "sequence_col", "exclude", "out", "threads",
+            "deterministic", "accelerator", "devices", "num_nodes", "strategy", "precision",
         )
         if getattr(args, k) is not None
     }  # fmt: skip
@@ -488,8 +498,9 @@ def cmd_datasets_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _training_options(p: argparse.ArgumentParser) -> None:
-    """Flags shared by `train` and `compare`: data, model settings, splits, training."""
+def _training_options(p: argparse.ArgumentParser, *, processes: bool = True) -> None:
+    """Flags shared by `train`, `compare` and `tune`: data, model settings, splits, training
+    (and, unless ``processes`` is off, the multi-process options)."""
     p.add_argument("--data", help="training data (file or folder; required)")
     p.add_argument(
         "--test",
@@ -585,12 +596,15 @@ def _training_options(p: argparse.ArgumentParser) -> None:
         "or steps such as cpm,log2p1,drop_unexpressed,standardize,anova:500",
     )
     p.add_argument("--config", help="YAML file of settings (flags win; default: none)")
-    _compute_options(p, training=True)
+    _compute_options(p, training=True, processes=processes)
 
 
-def _compute_options(p: argparse.ArgumentParser, *, training: bool = False) -> None:
+def _compute_options(
+    p: argparse.ArgumentParser, *, training: bool = False, processes: bool = True
+) -> None:
     """Where and how torch computes (training.runtime): --threads for every command that
-    runs a model; also --deterministic and --accelerator for the training commands."""
+    runs a model; also --deterministic, --accelerator, the processes (--devices,
+    --num-nodes, --strategy) and --precision for the training commands."""
     group = p.add_argument_group("compute options")
     group.add_argument(
         "--threads",
@@ -612,6 +626,28 @@ def _compute_options(p: argparse.ArgumentParser, *, training: bool = False) -> N
         choices=list(ACCELERATORS),
         help="device to train on: auto (default: a GPU when there is one, else the CPU), "
         "cpu, gpu/cuda, mps",
+    )
+    group.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        help="32 (default), bf16-mixed (CPU or GPU) or 16-mixed (CUDA GPU)",
+    )
+    if not processes:
+        return
+    group.add_argument(
+        "--devices",
+        type=int,
+        help="processes per node, one per device (GPUs, or CPU processes), training one model "
+        "together (DDP); --batch-size stays the global batch (docs/scaling.md; default 1)",
+    )
+    group.add_argument(
+        "--num-nodes", type=int, help="machines taking part, e.g. under SLURM (default 1)"
+    )
+    group.add_argument(
+        "--strategy",
+        choices=list(STRATEGIES),
+        help="Lightning strategy for several processes: ddp (auto with --devices > 1) or "
+        "ddp_find_unused_parameters_true (default: auto)",
     )
 
 
@@ -763,6 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--strategy",
+        dest="search_strategy",  # not the training processes' --strategy (train, compare)
         choices=["ordered-grid", "grid", "tpe"],
         default="ordered-grid",
         help="ordered-grid: one parameter at a time in the space file's order, keeping the "
@@ -787,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
         "every point)",
     )
     p.add_argument("--no-retrain", action="store_true", help="skip retraining the best config")
-    _training_options(p)
+    _training_options(p, processes=False)  # one process per trial: tune.py
     p.add_argument("--out", required=True, help="tune directory (re-run to resume)")
     p.set_defaults(func=cmd_tune, resume_with="rerun", output_of=_out_option)
     p.settings = _train_settings
@@ -824,6 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run directory to create")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    _compute_options(p, training=True)
     p.set_defaults(func=cmd_pretrain, resume_with="flag", output_of=_out_option)
     p.settings = _pretrain_settings
 
@@ -1018,7 +1056,13 @@ def main(argv: list[str] | None = None) -> int:
         argcomplete.autocomplete(parser)  # answers and exits
     args = parser.parse_args(argv)
     try:
-        with _stop_signals_raise(), _warnings_as_lines(), _locked_output(args), _threads(args):
+        with (
+            _stop_signals_raise(),
+            _warnings_as_lines(),
+            quiet_unless_main(),
+            _locked_output(args),
+            _threads(args),
+        ):
             return args.func(args)
     except Interrupted as exc:
         print(f"genoclass: {_interrupted_line(exc, args, argv)}", file=sys.stderr)
@@ -1102,11 +1146,12 @@ def _stop_signals_raise() -> Iterator[None]:
 @contextmanager
 def _locked_output(args: argparse.Namespace) -> Iterator[None]:
     """Hold the lock of the command's output folder, so a second command writing the same
-    folder fails at once naming this process (train, compare, tune and explain)."""
+    folder fails at once naming this process (train, compare, tune and explain); the other
+    processes of a multi-process run leave it to rank 0."""
     from genoclass.atomic import output_lock
 
     out = getattr(args, "output_of", lambda a: None)(args)
-    if out is None:
+    if out is None or not is_main_process():
         yield
         return
     with output_lock(out):

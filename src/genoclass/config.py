@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,12 +185,53 @@ SIZE = Bounds("int", 1, 10**9, optional=True)
 TRANSFER_MODES = ("finetune", "features")
 #: --accelerator values (Lightning's names; ``gpu`` is any CUDA device)
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
+#: --strategy values (Lightning's names). ``ddp`` starts one process per device by running
+#: the same command again (or joins processes started by srun / torchrun); ``ddp_spawn`` is
+#: not offered: its workers' best-epoch weights and history would not come back (docs/scaling.md)
+STRATEGIES = ("auto", "ddp", "ddp_find_unused_parameters_true")
+#: --precision values (Lightning's names); ``16-mixed`` needs a CUDA GPU
+PRECISIONS = ("32", "bf16-mixed", "16-mixed")
 #: ``--init hf:DIR``: start from a DNA language model in a local Hugging Face folder
 HF_PREFIX = "hf:"
 
 
 @dataclass
-class TrainConfig:
+class ComputeSettings:
+    """Where and how a training command computes (``training.runtime``), shared by train,
+    compare and pretrain; recorded in config.yaml and metrics.json "runtime".
+
+    ``devices`` processes per node on ``num_nodes`` nodes train together (Lightning's
+    ``strategy``); ``batch_size`` stays the global batch: every process takes an equal
+    share of each batch (docs/scaling.md).
+    """
+
+    batch_size: int = setting(64, Bounds("int", 1, 1_000_000), "fit")
+    threads: int | None = setting(None, Bounds("int", 1, 4096, optional=True), "fit")
+    deterministic: bool = setting(False, Bounds("bool"), "fit")
+    accelerator: str = setting("auto", Bounds("str", choices=ACCELERATORS), "fit")
+    devices: int = setting(1, Bounds("int", 1, 4096), "fit")
+    num_nodes: int = setting(1, Bounds("int", 1, 100_000), "fit")
+    strategy: str = setting("auto", Bounds("str", choices=STRATEGIES), "fit")
+    precision: str = setting("32", Bounds("str", choices=PRECISIONS), "fit")
+
+    @property
+    def world_size(self) -> int:
+        """Processes that train together: devices x nodes."""
+        return self.devices * self.num_nodes
+
+    def check_processes(self) -> None:
+        """--batch-size is the global batch: it must split evenly over the processes (an
+        InputError naming the options otherwise)."""
+        if self.batch_size % self.world_size:
+            raise InputError(
+                f"--batch-size {self.batch_size} is the global batch and must be divisible "
+                f"by --devices x --num-nodes = {self.world_size} (each process takes an "
+                "equal share)"
+            )
+
+
+@dataclass
+class TrainConfig(ComputeSettings):
     """Every setting of a training run; the resolved copy is written to config.yaml."""
 
     data: str = setting("", Bounds("str"), "data")
@@ -200,7 +244,6 @@ class TrainConfig:
     model: str = setting("fast_accurate_cnn", Bounds("str"), "model")
     model_params: dict[str, Any] = setting({}, Bounds("mapping"), "model", flag="--param")
     epochs: int = setting(10, Bounds("int", 1, 100_000), "fit")
-    batch_size: int = setting(64, Bounds("int", 1, 1_000_000), "fit")
     lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True), "fit")
     weight_decay: float = setting(1e-2, Bounds("float", 0, 10), "fit", flag=None)
     recipe: str = setting("onecycle", Bounds("str"), "fit")
@@ -242,15 +285,28 @@ class TrainConfig:
     out: str = setting("", Bounds("str"), "output")
     #: estimated activation memory of one training batch (GB) above which training refuses
     batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), "fit", flag=None)
-    #: where and how the fit computes (training.runtime); recorded in metrics.json "runtime"
-    threads: int | None = setting(None, Bounds("int", 1, 4096, optional=True), "fit")
-    deterministic: bool = setting(False, Bounds("bool"), "fit")
-    accelerator: str = setting("auto", Bounds("str", choices=ACCELERATORS), "fit")
 
     def __post_init__(self) -> None:
+        self.precision = plain_precision(self.precision)
         check_fields(self)
+        self.check_processes()
+        if self.world_size > 1:
+            self._check_distributed()
         if self.init is not None and self.init.startswith(HF_PREFIX):
             self._foundation_from_init()
+
+    def _check_distributed(self) -> None:
+        """Refuse what several processes cannot do together (docs/scaling.md)."""
+        if self.unfreeze_after is not None:
+            raise InputError(
+                "--unfreeze-after cannot change the trained parameters of several processes "
+                "mid-run; leave it out or train on one device"
+            )
+        if self.cv:
+            raise InputError(
+                "--cv runs its folds one after another; use --devices 1 with --cv, or train "
+                "each fold as its own multi-device run"
+            )
 
     def _foundation_from_init(self) -> None:
         """``--init hf:DIR`` trains the ``foundation`` model on the folder DIR (the same as
@@ -270,6 +326,40 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary (for YAML)."""
         return dataclasses.asdict(self)
+
+
+def plain_precision(value: Any) -> Any:
+    """``--precision`` as text: a YAML file's number 32 (or 32.0) becomes "32"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 32:
+        return "32"
+    return value
+
+
+#: environment variables that give a process its global rank: torchrun's and SLURM's (srun)
+_RANK_VARIABLES = ("RANK", "SLURM_PROCID")
+
+
+def is_main_process() -> bool:
+    """Whether this process is rank 0 of a multi-process run (or the only process): only it
+    writes outputs and prints progress. Read from the launchers' environment (torchrun,
+    srun, or Lightning's NODE_RANK and LOCAL_RANK), so it is known before training starts."""
+    for name in _RANK_VARIABLES:
+        if name == "SLURM_PROCID" and os.environ.get("SLURM_NTASKS", "1") in ("", "0", "1"):
+            continue  # one SLURM task: a plain job, not a multi-process run
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name]) == 0
+    return all(os.environ.get(name, "0") in ("", "0") for name in ("NODE_RANK", "LOCAL_RANK"))
+
+
+@contextmanager
+def quiet_unless_main() -> Iterator[None]:
+    """In a process other than rank 0 of a multi-process run, print nothing on stdout during
+    the block (rank 0 shows the progress once; errors still reach stderr)."""
+    if is_main_process():
+        yield
+        return
+    with open(os.devnull, "w") as null, redirect_stdout(null):
+        yield
 
 
 def default_of(name: str) -> Any:

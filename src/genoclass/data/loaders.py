@@ -7,6 +7,10 @@ and applies training-time augmentation when one is given.
 Every epoch's randomness is a pure function of (seed, epoch): the training loader's row order
 (``EpochShuffle``) and, through an optional ``set_epoch(epoch)`` method of the feature set,
 its augmentation. A run resumed at an epoch boundary therefore replays exactly.
+
+Several training processes (DDP) see the same global batches as one process: each takes
+an equal share of every batch of that order (``ShardedBatches``), so the row order is a
+function of the seed alone, whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -165,6 +169,41 @@ class EpochShuffle(Sampler[int]):
         return self.n
 
 
+def process_shard() -> tuple[int, int]:
+    """(rank, number of processes) of this process in a running multi-process training
+    (torch.distributed initialised), else (0, 1)."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class ShardedBatches(Sampler[list[int]]):
+    """Training batches: consecutive ``batch_size`` rows of an ``EpochShuffle`` order (the
+    global batches), of which this process takes its share (``process_shard``, read as
+    each epoch starts): rows ``[r * k // P, (r + 1) * k // P)`` of a batch of k rows for
+    rank r of P processes. One process gets the whole batches; a last batch of fewer rows
+    than processes is left out of that epoch."""
+
+    def __init__(self, sampler: EpochShuffle, batch_size: int) -> None:
+        # named as torch's BatchSampler names it: the training loop announces each epoch to
+        # ``loader.batch_sampler.sampler.set_epoch``
+        self.sampler, self.batch_size = sampler, batch_size
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rank, world = process_shard()
+        rows = list(self.sampler)
+        for start in range(0, len(rows), self.batch_size):
+            batch = rows[start : start + self.batch_size]
+            if len(batch) < world:
+                return
+            yield batch[rank * len(batch) // world : (rank + 1) * len(batch) // world]
+
+    def __len__(self) -> int:
+        full, rest = divmod(self.sampler.n, self.batch_size)
+        return full + int(rest >= process_shard()[1])
+
+
 def make_loader(
     features: FeatureSet,
     batch_size: int,
@@ -176,7 +215,7 @@ def make_loader(
     """A DataLoader over a feature set; a shuffled one orders the rows of each epoch from
     (seed, epoch) and tells the feature set (``set_epoch``, when it has one) and
     ``on_epoch`` which epoch starts."""
-    sampler = None
+    batches = None
     if shuffle:
         set_epoch = getattr(features, "set_epoch", None)
 
@@ -186,13 +225,13 @@ def make_loader(
             if on_epoch is not None:
                 on_epoch(epoch)
 
-        sampler = EpochShuffle(len(features), seed, announce)
+        batches = ShardedBatches(EpochShuffle(len(features), seed, announce), batch_size)
     # its own generator: creating an iterator draws a seed from it, never from torch's global
     # one (which the training loop may create more than once when it resumes)
     return DataLoader(
         range(len(features)),
-        batch_size=batch_size,
-        sampler=sampler,
+        batch_size=batch_size if batches is None else 1,
+        batch_sampler=batches,
         collate_fn=features.batch,
         generator=torch.Generator().manual_seed(seed),
     )

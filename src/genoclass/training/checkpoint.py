@@ -22,7 +22,8 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 from genoclass.atomic import atomic_path, write_text_atomic
-from genoclass.data.loaders import epoch_seed
+from genoclass.config import is_main_process
+from genoclass.data.loaders import epoch_seed, process_shard
 from genoclass.errors import InputError
 
 CHECKPOINT = "last.ckpt"
@@ -30,20 +31,25 @@ IDENTITY = "run.json"
 
 
 class LastCheckpoint(Callback):
-    """Saves ``last.ckpt`` atomically after every epoch (validation included)."""
+    """Saves ``last.ckpt`` atomically after every epoch (validation included); of several
+    processes, rank 0 writes it (every process takes part in Lightning's save)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            trainer.save_checkpoint(self.path)  # writes nothing on this rank
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.path, mode=0o600) as temp:
             trainer.save_checkpoint(temp)
 
 
 def reseed_torch(seed: int, epoch: int) -> None:
-    """Seed torch's global generator (dropout, k-mer dropout) for ``epoch`` of a run."""
-    torch.manual_seed(epoch_seed(seed, epoch, "torch"))
+    """Seed torch's global generator (dropout, k-mer dropout) for ``epoch`` of a run; each
+    process of a multi-process run gets its own stream (rank 0's is the one-process one)."""
+    torch.manual_seed(epoch_seed(seed, epoch, "torch") + process_shard()[0])
 
 
 def resume_checkpoint(directory: Path, identity: dict[str, Any], resume: bool) -> Path | None:
@@ -52,6 +58,8 @@ def resume_checkpoint(directory: Path, identity: dict[str, Any], resume: bool) -
     command or one that cannot be read is an InputError that says what to do."""
     ckpt, record = directory / CHECKPOINT, directory / IDENTITY
     if not (resume and ckpt.exists()):
+        if not is_main_process():  # rank 0 records the command
+            return None
         directory.mkdir(parents=True, exist_ok=True)
         write_text_atomic(record, json.dumps(identity, indent=1, sort_keys=True, default=str))
         return None

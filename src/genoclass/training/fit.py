@@ -32,6 +32,7 @@ from genoclass.training.checkpoint import (
 from genoclass.training.module import ClassifierModule
 from genoclass.training.progress import EpochLines, progress_callback
 from genoclass.training.recipes import FitSettings, get_recipe
+from genoclass.training.runtime import Runtime
 from genoclass.training.transfer import Transfer
 
 # Lightning's start-up chatter (GPU/TPU availability, tips) is not useful to our users
@@ -116,7 +117,7 @@ def fit_model(
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
     if transfer is not None:
         settings = dataclasses.replace(settings, trunk_lr_scale=transfer.trunk_lr_scale)
-    module = ClassifierModule(model, n_classes, settings, steps, class_weights)
+    module = ClassifierModule(model, n_classes, settings, steps, class_weights, len(train))
     tracker = _HistoryAndBest()
     callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
     progress = progress_callback() if settings.progress else None
@@ -144,8 +145,7 @@ def fit_model(
         bar=progress,
         grad_clip=settings.grad_clip if recipe.clips_gradients else None,
         resume_from=resume_from,
-        accelerator=settings.accelerator,
-        deterministic=settings.deterministic,
+        runtime=settings.runtime,
     )
     if tracker.best_state is not None:
         model.load_state_dict(tracker.best_state)
@@ -163,17 +163,15 @@ def lightning_fit(
     bar: Callback | None,
     grad_clip: float | None,
     resume_from: Path | None,
-    accelerator: str = "auto",
-    deterministic: bool = False,
+    runtime: Runtime | None = None,
 ) -> float:
     """Run Lightning's fit with genoclass's trainer settings (no logger, no Lightning
-    checkpoints, ``bar`` as progress display) from ``resume_from`` if given, on
-    ``accelerator`` with torch's ``deterministic`` algorithms or not; returns the seconds it
+    checkpoints, ``bar`` as progress display) from ``resume_from`` if given, on ``runtime``'s
+    accelerator, processes and precision (``training.runtime``); returns the seconds it
     took."""
     trainer = L.Trainer(
+        **(runtime or Runtime()).trainer_options(),
         max_epochs=epochs,
-        accelerator=accelerator,
-        devices=1,
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,
@@ -181,7 +179,6 @@ def lightning_fit(
         gradient_clip_val=grad_clip,
         callbacks=callbacks,
         num_sanity_val_steps=0,
-        deterministic=deterministic,
     )
     start = time.perf_counter()
     with warnings.catch_warnings():

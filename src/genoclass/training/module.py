@@ -15,7 +15,12 @@ from genoclass.training.transfer import parameter_groups
 class ClassifierModule(L.LightningModule):
     """Wraps any registered neural model: loss, the recipe's optimiser and schedule over
     ``total_steps`` optimiser steps (trunk and head in their own parameter groups when
-    ``settings.trunk_lr_scale`` != 1), and metric logging."""
+    ``settings.trunk_lr_scale`` != 1), and metric logging.
+
+    With several processes (DDP) each trains on its share of every global batch of
+    ``settings.batch_size`` rows out of ``train_rows`` (``data.loaders.ShardedBatches``) and
+    validates on the whole validation set, so the logged validation figures, the best epoch
+    and early stopping are those of one process (logged with ``sync_dist`` all the same)."""
 
     def __init__(
         self,
@@ -24,8 +29,10 @@ class ClassifierModule(L.LightningModule):
         settings: FitSettings,
         total_steps: int,
         class_weights: np.ndarray | None = None,
+        train_rows: int = 0,
     ) -> None:
         super().__init__()
+        self.train_rows = train_rows
         self.model = model
         self.n_classes = n_classes
         self.settings = settings
@@ -38,13 +45,24 @@ class ClassifierModule(L.LightningModule):
         return self.model(x, lengths)
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        rows = len(batch["y"])
         loss = self.loss(self(batch["x"], batch.get("lengths")), batch["y"])
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch["y"]))
-        return loss
+        log_epoch_mean(self, "train_loss", loss, rows)
+        return loss * self._share_weight(rows, batch_idx)
+
+    def _share_weight(self, rows: int, batch_idx: int) -> float:
+        """The factor on this process's mean loss that makes DDP's average of the processes'
+        gradients the gradient of the global batch's mean loss, an uneven last batch
+        included (1 with one process; exact for an unweighted loss)."""
+        world = self.trainer.world_size
+        if world == 1:
+            return 1.0
+        size = self.settings.batch_size
+        return rows * world / min(size, self.train_rows - batch_idx * size)
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         logits = self(batch["x"], batch.get("lengths"))
-        self.log("val_loss", self.loss(logits, batch["y"]), batch_size=len(batch["y"]))
+        log_epoch_mean(self, "val_loss", self.loss(logits, batch["y"]), len(batch["y"]))
         self._val_proba.append(logits_to_proba(logits).detach())
         self._val_y.append(batch["y"])
 
@@ -55,12 +73,20 @@ class ClassifierModule(L.LightningModule):
         y = torch.cat(self._val_y)
         self._val_proba.clear()
         self._val_y.clear()
-        self.log("val_accuracy", (pred == y).float().mean())
-        self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes))
+        self.log("val_accuracy", (pred == y).float().mean(), sync_dist=True)
+        self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes), sync_dist=True)
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
         groups = parameter_groups(self.model, self.settings.lr, self.settings.trunk_lr_scale)
         return get_recipe(self.settings.recipe).optimizer(groups, self.settings, self.total_steps)
+
+
+def log_epoch_mean(module: L.LightningModule, name: str, value: torch.Tensor, rows: int) -> None:
+    """Log ``value``, a mean over ``rows`` rows, into the epoch's row-weighted mean of
+    ``name`` over all processes (the same figure as one process computing it)."""
+    # a float row count: Lightning averages the processes' counts in their own dtype, and an
+    # integer mean would round an odd total
+    module.log(name, value, on_step=False, on_epoch=True, batch_size=float(rows), sync_dist=True)
 
 
 def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:

@@ -34,9 +34,9 @@ import torch
 from lightning.pytorch.callbacks import Callback
 from torch import nn
 
-from genoclass.config import SEED, Bounds, check_fields, setting
+from genoclass.config import SEED, Bounds, ComputeSettings, check_fields, plain_precision, setting
 from genoclass.data.leakage import SubstringIndex
-from genoclass.data.loaders import epoch_seed
+from genoclass.data.loaders import epoch_seed, process_shard
 from genoclass.errors import InputError
 from genoclass.io.stream import CHUNK_BYTES, SequenceStream
 from genoclass.sequence.encoding import ONE_HOT_TABLE, residue_tokens
@@ -47,7 +47,9 @@ from genoclass.training.checkpoint import (
     resume_checkpoint,
 )
 from genoclass.training.fit import lightning_fit
+from genoclass.training.module import log_epoch_mean
 from genoclass.training.progress import progress_callback
+from genoclass.training.runtime import Runtime
 
 #: every VAL_EVERY-th window is held out for validation, up to VAL_WINDOWS of them
 VAL_EVERY = 50
@@ -58,8 +60,9 @@ N_TOKEN = 5
 
 
 @dataclass
-class PretrainConfig:
-    """Every setting of a pretraining run (checked on construction like TrainConfig)."""
+class PretrainConfig(ComputeSettings):
+    """Every setting of a pretraining run (checked on construction like TrainConfig; the
+    compute settings, ``batch_size`` included, are TrainConfig's)."""
 
     data: list[str] = setting([], Bounds("any"))
     model: str = setting("fast_accurate_cnn", Bounds("str"))
@@ -69,7 +72,6 @@ class PretrainConfig:
     mask_rate: float = setting(0.15, Bounds("float", 0, 0.9, open_low=True))
     span: int = setting(4, Bounds("int", 1, 100))
     epochs: int = setting(1, Bounds("int", 1, 100_000))
-    batch_size: int = setting(64, Bounds("int", 1, 1_000_000))
     lr: float = setting(1e-3, Bounds("float", 0, 10, open_low=True))
     seed: int = setting(42, SEED)
     format: str = setting("auto", Bounds("str"))
@@ -79,7 +81,9 @@ class PretrainConfig:
     out: str = setting("", Bounds("str"))
 
     def __post_init__(self) -> None:
+        self.precision = plain_precision(self.precision)
         check_fields(self)
+        self.check_processes()
         if not self.data or not all(isinstance(p, str) for p in self.data):
             raise InputError("--data needs one or more files or folders")
         if not all(isinstance(p, str) for p in self.exclude):
@@ -246,7 +250,7 @@ class WindowStream(torch.utils.data.IterableDataset):
             if self.role == "val" and index >= VAL_EVERY * VAL_WINDOWS:
                 return
 
-    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+    def _global_batches(self) -> Iterator[dict[str, torch.Tensor]]:
         rng = np.random.default_rng(epoch_seed(self.config.seed, self.epoch, "shuffle"))
         size = self.config.batch_size
         tokens_parts: list[np.ndarray] = []
@@ -261,6 +265,20 @@ class WindowStream(torch.utils.data.IterableDataset):
                 tokens_parts, length_parts = [tokens[full:]], [lengths[full:]]
         if tokens_parts:
             yield from _batches(*self._mixed(tokens_parts, length_parts, rng), size)
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        """The batches of one pass; with several processes each trains on its share of every
+        training batch (as ``data.loaders.ShardedBatches``), and every process validates on
+        all validation windows."""
+        rank, world = process_shard()
+        if self.role != "train" or world == 1:
+            yield from self._global_batches()
+            return
+        for batch in self._global_batches():
+            k = len(batch["x"])
+            if k >= world:
+                share = slice(rank * k // world, (rank + 1) * k // world)
+                yield {key: value[share] for key, value in batch.items()}
 
     def _mixed(
         self, tokens: list[np.ndarray], lengths: list[np.ndarray], rng: np.random.Generator
@@ -312,6 +330,24 @@ class PretrainModule(L.LightningModule):
         width = _position_width(model, input_kind, config.window)
         self.decoder = nn.Sequential(nn.Conv1d(width, 64, 1), nn.GELU(), nn.Conv1d(64, 4, 1))
         self.loss = nn.CrossEntropyLoss()
+        self._freeze_unreached()
+
+    def _freeze_unreached(self) -> None:
+        """Stop the gradients of the parameters reconstruction never reaches (the head, a
+        norm of the pooled features): they stay as built, as they did before, and several
+        processes (DDP) need not search for them at every step. Found by one backward pass
+        in evaluation mode (no running statistics change, no random numbers drawn)."""
+        training, window = self.training, self.config.window
+        self.eval()
+        tokens = torch.ones(1, window, dtype=torch.long)
+        mask = torch.zeros(1, window, dtype=torch.bool)
+        mask[0, 0] = True
+        self.masked_loss({"x": tokens, "lengths": torch.tensor([window])}, mask).backward()
+        for param in self.parameters():
+            if param.grad is None:
+                param.requires_grad_(False)
+        self.zero_grad(set_to_none=True)
+        self.train(training)
 
     def masked_loss(self, batch: dict[str, torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of the decoder's predictions at the hidden positions."""
@@ -332,14 +368,14 @@ class PretrainModule(L.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         mask = span_mask(batch["x"], self.config.mask_rate, self.config.span)
         loss = self.masked_loss(batch, mask)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch["x"]))
+        log_epoch_mean(self, "train_loss", loss, len(batch["x"]))
         return loss
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         generator = torch.Generator().manual_seed(self.config.seed + batch_idx)
         mask = span_mask(batch["x"], self.config.mask_rate, self.config.span, generator)
         loss = self.masked_loss(batch, mask)
-        self.log("val_loss", loss, batch_size=int(mask.sum().clamp_min(1)))
+        log_epoch_mean(self, "val_loss", loss, int(mask.sum().clamp_min(1)))
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(self.parameters(), lr=self.config.lr, weight_decay=1e-2)
@@ -431,5 +467,6 @@ def fit_pretraining(
         bar=bar,
         grad_clip=1.0,
         resume_from=resume_from,
+        runtime=Runtime.of(module.config),
     )
     return pd.DataFrame(history.rows, columns=["epoch", "train_loss", "val_loss"]), seconds

@@ -17,6 +17,7 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping
 
 from genoclass.config import TrainConfig, default_of
 from genoclass.errors import InputError
+from genoclass.training.runtime import Runtime
 
 
 @dataclass
@@ -38,8 +39,8 @@ class FitSettings:
     seed: int = default_of("seed")
     progress: bool = True
     trunk_lr_scale: float = 1.0
-    deterministic: bool = default_of("deterministic")
-    accelerator: str = default_of("accelerator")
+    #: threads, determinism, accelerator, processes and precision (``training.runtime``)
+    runtime: Runtime = Runtime()
 
     @classmethod
     def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:
@@ -50,7 +51,7 @@ class FitSettings:
             for f in dataclasses.fields(cls)
             if f.name in shared and getattr(config, f.name) is not None
         }
-        return cls(**values, progress=progress)
+        return cls(**values, progress=progress, runtime=Runtime.of(config))
 
 
 #: (parameter groups, settings, total optimiser steps) -> Lightning's configure_optimizers value

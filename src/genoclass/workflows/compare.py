@@ -18,7 +18,13 @@ from typing import Any
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
-from genoclass.config import TrainConfig, check_settings, read_yaml_mapping, settings_in
+from genoclass.config import (
+    TrainConfig,
+    check_settings,
+    is_main_process,
+    read_yaml_mapping,
+    settings_in,
+)
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import AVERAGING_NOTES
 from genoclass.evaluation.stats import describe_lead, paired_test, summarize_runs
@@ -26,6 +32,7 @@ from genoclass.io.run_files import RunFiles
 from genoclass.models import get_spec
 from genoclass.reporting.compare_report import write_compare_report
 from genoclass.training.progress import Steps
+from genoclass.training.runtime import wait_for_rank_zero
 from genoclass.workflows.apply import evaluate_run
 from genoclass.workflows.inputs import check_run
 from genoclass.workflows.rundir import write_json
@@ -144,6 +151,9 @@ def run_compare(
             steps.write(f"{step}: training")
             config = replace(entry_config(base, name, variants), seed=seed, out=str(run_dir))
             run_training(config, resume=True, progress=progress)
+            wait_for_rank_zero()  # the other processes read the run only once it is written
+        if not is_main_process():
+            return
         for path in cross or []:
             _cross_score(out, name, seed, path)
         steps.step(_run_note(run_dir, name, seed, metric))
@@ -163,6 +173,8 @@ def run_compare(
                 if (name, seed) not in done:
                     step = f"model {i}/{len(models)} {name}  seed {j}/{seeds}"
                     run_one(name, seed, step, steps)
+    if not is_main_process():  # rank 0 of several processes writes the comparison
+        return out
     runs = collect_runs(out, models, seed_list, cross or [])
     result = summarize(runs, metric, cross or [])
     result["protocol"] = {

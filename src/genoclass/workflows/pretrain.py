@@ -8,6 +8,7 @@ from pathlib import Path
 import safetensors.torch
 
 from genoclass.atomic import write_table_atomic, write_with
+from genoclass.config import is_main_process
 from genoclass.data.featurize import SequenceFeaturizer
 from genoclass.errors import InputError
 from genoclass.io.run_files import RunFiles
@@ -24,12 +25,15 @@ from genoclass.training.pretrain import (
     source_paths,
     unigram_baseline,
 )
+from genoclass.training.runtime import Runtime, applied
 from genoclass.workflows.rundir import CHECKPOINTS, staged_directory, write_json, write_yaml
 
 #: class names of a pretrained model's (untrained) head: never a real task's, so --init
 #: always gives the classifier a new head
 PRETRAIN_CLASSES = ["untrained_head_0", "untrained_head_1"]
 OBJECTIVE = "masked-span nucleotide reconstruction"
+#: settings a --resume may change: where the run goes and how many processes train it
+NEUTRAL = ("out", "devices", "num_nodes", "strategy")
 
 
 def run_pretraining(
@@ -68,14 +72,17 @@ def run_pretraining(
         module.train_stream = WindowStream(config, "train")
         val = WindowStream(config, "val")
         baseline, n_val = unigram_baseline(val)
-        history, seconds = fit_pretraining(
-            module,
-            val,
-            checkpoint_dir=stage / CHECKPOINTS,
-            identity={k: v for k, v in config.to_dict().items() if k != "out"},
-            resume=resume,
-            progress=progress,
-        )
+        with applied(Runtime.of(config)) as runtime:
+            history, seconds = fit_pretraining(
+                module,
+                val,
+                checkpoint_dir=stage / CHECKPOINTS,
+                identity={k: v for k, v in config.to_dict().items() if k not in NEUTRAL},
+                resume=resume,
+                progress=progress,
+            )
+        if not is_main_process():  # rank 0 of several processes writes the run
+            return out
         last = history.iloc[-1] if len(history) else {}
         metrics = {
             "task": "pretraining",
@@ -92,6 +99,7 @@ def run_pretraining(
             "final_train_loss": float(last.get("train_loss", float("nan"))),
             "final_val_loss": float(last.get("val_loss", float("nan"))),
             "data": config.data,
+            "runtime": runtime,
         }
         if excluded:
             metrics["exclude"] = excluded

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from genoclass.atomic import write_text_atomic
+from genoclass.config import is_main_process
 from genoclass.errors import InputError
 from genoclass.io.run_files import RunFiles
 
@@ -29,9 +30,14 @@ def staged_directory(out: Path, *, overwrite: bool = False, resume: bool = False
     """Yield a staging directory that becomes ``out`` only if the block succeeds.
 
     On failure the staging directory is removed, unless it holds training checkpoints: those
-    are kept so that ``--resume`` can continue the interrupted run.
+    are kept so that ``--resume`` can continue the interrupted run. In a process other than
+    rank 0 of a multi-process run the path is yielded untouched (only rank 0 writes; the
+    others read the checkpoints it wrote there to resume).
     """
     out = Path(out)
+    if not is_main_process():
+        yield partial_path(out)
+        return
     if out.exists() and not overwrite:
         raise InputError("output directory exists; pass --overwrite to replace it", path=out)
     stage = partial_path(out)

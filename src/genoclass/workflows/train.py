@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from genoclass.atomic import write_table_atomic
-from genoclass.config import HF_PREFIX, TrainConfig, read_yaml_mapping
+from genoclass.config import HF_PREFIX, TrainConfig, is_main_process, read_yaml_mapping
 from genoclass.data.leakage import SubstringIndex
 from genoclass.data.qc import cheap_checks
 from genoclass.errors import InputError
@@ -234,7 +234,10 @@ def write_run(
     fitted: FittedModel,
     metrics: dict[str, Any],
 ) -> None:
-    """Write every file of the run directory ``files`` (the report last)."""
+    """Write every file of the run directory ``files`` (the report last; nothing in a
+    process other than rank 0 of a multi-process run)."""
+    if not is_main_process():
+        return
     fitted.classifier.save(files.model)
     keep_files = getattr(prep.featurizer, "save", None)  # featurizers may keep files (a trunk)
     if keep_files is not None:
@@ -257,8 +260,19 @@ def write_run(
 
 
 #: settings that may change between an interrupted run and its --resume (paths may move:
-#: the data's fingerprint is compared instead)
-RESUME_NEUTRAL = ("out", "data", "test", "val", "labels", "batch_memory_gb")
+#: the data's fingerprint is compared instead; the number of processes may change: the
+#: global batches are the same for any number)
+RESUME_NEUTRAL = (
+    "out",
+    "data",
+    "test",
+    "val",
+    "labels",
+    "batch_memory_gb",
+    "devices",
+    "num_nodes",
+    "strategy",
+)
 
 
 def _command_identity(

@@ -83,6 +83,11 @@ def run_tune(
     check_search(strategy, objective, n_trials)
     if config.init:  # its trials would train from scratch while the retrain would not
         raise InputError("init (a run to start from) is not supported by tune")
+    if config.world_size > 1:  # trials run in parallel through a shared study instead
+        raise InputError(
+            "tune trains each trial in one process: leave out devices/num_nodes and run trials "
+            "in parallel as several tune commands sharing --storage and --study (README)"
+        )
     space = load_space(space_path)
     if space.model:
         config = dataclasses.replace(config, model=space.model)
