@@ -4,9 +4,10 @@ Each call trains one configuration through ``genoclass train`` (in-process) on a
 ``train`` file with ``dev`` as validation set (best epoch = lowest dev loss) and appends one
 row to ``benchmarks/results/gated_dilated_cnn_dev.csv``: dev MCC / accuracy of the chosen
 epoch, dev MCC of the same weights with reverse-complement averaging switched, the epoch
-with the best dev accuracy, epochs, parameters, wall and CPU seconds. The task's ``test``
-file is never read: ``dev`` is also passed as ``--test`` (through a link of another name, as
-record ids must be unique across inputs) so the run directory is complete
+with the best dev accuracy, epochs, parameters, wall and CPU seconds, and how the best
+epoch would fare chosen by dev MCC instead of dev loss (``selection_by_halves``). The
+task's ``test`` file is never read: ``dev`` is also passed as ``--test`` (through a link of
+another name, as record ids must be unique across inputs) so the run directory is complete
 without touching test labels. Torch runs with one thread.
 
     .venv/bin/python benchmarks/gated_dilated_cnn_dev.py --task mouse/0 --name base \\
@@ -21,10 +22,13 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
+from sklearn.metrics import matthews_corrcoef
 
 from genoclass.cli import main as genoclass_main
+from genoclass.training.module import ClassifierModule
 from genoclass.workflows.apply import TrainedRun
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +47,43 @@ def dev_mcc_other_rc(run_dir: Path, dev: Path) -> float | None:
     return round(float(run.evaluate(dev)["mcc"]), 4)
 
 
+class EpochPredictions:
+    """Keeps every validation epoch's dev probabilities and labels (wraps the training
+    module's epoch-end hook for the duration of a ``with`` block)."""
+
+    def __enter__(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        self.epochs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.hook = ClassifierModule.on_validation_epoch_end
+
+        def keep(module: ClassifierModule) -> None:
+            if module._val_y:
+                proba = torch.cat(module._val_proba).double().numpy()
+                self.epochs.append((proba, torch.cat(module._val_y).numpy()))
+            self.hook(module)
+
+        ClassifierModule.on_validation_epoch_end = keep
+        return self.epochs
+
+    def __exit__(self, *exc: object) -> None:
+        ClassifierModule.on_validation_epoch_end = self.hook
+
+
+def selection_by_halves(epochs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """Dev MCC of the epoch chosen on one random half of dev (by lowest log loss or by
+    highest MCC) scored on the other half, mean of both directions: an estimate of each
+    selection rule that does not score the rule on the rows it chose with."""
+    y = epochs[0][1]
+    half = np.random.default_rng(0).permutation(len(y)) % 2 == 0
+    scores: dict[str, list[float]] = {"by_loss": [], "by_mcc": []}
+    for pick, score in ((half, ~half), (~half, half)):
+        loss = [-np.log(np.clip(p[pick, y[pick]], 1e-12, None)).mean() for p, _ in epochs]
+        mcc = [matthews_corrcoef(y[pick], p[pick].argmax(1)) for p, _ in epochs]
+        for rule, best in (("by_loss", int(np.argmin(loss))), ("by_mcc", int(np.argmax(mcc)))):
+            proba = epochs[best][0]
+            scores[rule].append(matthews_corrcoef(y[score], proba[score].argmax(1)))
+    return {f"halves_mcc_{rule}": round(float(np.mean(v)), 4) for rule, v in scores.items()}
+
+
 def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str, object]:
     """Train one configuration on ``task`` (train -> dev) and return its dev figures."""
     folder = GUE / task
@@ -55,12 +96,14 @@ def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str,
     argv = ["train", "--data", str(folder / "train.csv.gz"), "--val", str(dev)]
     argv += ["--test", str(dev_as_test), "--seed", str(seed), "--out", str(out), "--overwrite"]
     cpu, wall = time.process_time(), time.perf_counter()
-    if genoclass_main(argv + train_args) != 0:
-        raise SystemExit(f"genoclass train failed for {name}")
+    with EpochPredictions() as epochs:
+        if genoclass_main(argv + train_args) != 0:
+            raise SystemExit(f"genoclass train failed for {name}")
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     metrics = json.loads((out / "metrics.json").read_text())
     history = pd.read_csv(out / "history.csv")
     best_acc = history.loc[history["val_accuracy"].idxmax()]
+    best_mcc = history.loc[history["val_mcc"].idxmax()]
     return {
         "task": task,
         "name": name,
@@ -75,6 +118,9 @@ def dev_run(task: str, name: str, train_args: list[str], seed: int) -> dict[str,
         "last_train_loss": round(float(history["train_loss"].iloc[-1]), 4),
         "max_dev_accuracy": round(float(best_acc["val_accuracy"]), 4),
         "max_dev_accuracy_epoch": int(best_acc["epoch"]),
+        "max_dev_mcc": round(float(best_mcc["val_mcc"]), 4),
+        "max_dev_mcc_epoch": int(best_mcc["epoch"]),
+        **selection_by_halves(epochs),
         "params": metrics["params"],
         "train_seconds": round(metrics["train_seconds"], 1),
         "wall_seconds": round(wall, 1),

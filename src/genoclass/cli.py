@@ -533,7 +533,18 @@ def _training_options(p: argparse.ArgumentParser, *, processes: bool = True) -> 
         "--recipe",
         help="training recipe (registry in genoclass.training.recipes): onecycle (default; "
         "AdamW, one-cycle learning-rate schedule, gradient clipping), early_stopping (Adam, "
-        "stops when validation loss stops improving)",
+        "stops when validation loss stops improving), warmup_cosine (AdamW, linear warm-up "
+        "over --warmup of the steps, cosine decay, gradient clipping)",
+    )
+    p.add_argument(
+        "--warmup", type=float, help="warmup_cosine: warm-up share of the training steps"
+    )
+    p.add_argument(
+        "--ema",
+        type=float,
+        metavar="DECAY",
+        help="validate and keep an exponential moving average of the weights with this decay "
+        "per step, e.g. 0.999 (default: off)",
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(

@@ -250,6 +250,13 @@ class TrainConfig(ComputeSettings):
     patience: int = setting(3, Bounds("int", 0, 100_000), "fit")
     grad_clip: float = setting(1.0, Bounds("float", 0, 1e6), "fit", flag=None)
     label_smoothing: float = setting(0.0, Bounds("float", 0, 1, open_high=True), "fit")
+    #: warmup_cosine recipe: warm-up share of the optimiser steps; floor as a share of the peak
+    warmup: float = setting(0.05, Bounds("float", 0, 1, open_high=True), "fit")
+    lr_floor: float = setting(0.01, Bounds("float", 0, 1), "fit", flag=None)
+    #: decay of the exponential moving average of the weights (None: off; training.ema)
+    ema: float | None = setting(
+        None, Bounds("float", 0, 1, open_low=True, open_high=True, optional=True), "fit"
+    )
     class_weights: bool = setting(False, Bounds("bool"), "fit")
     seed: int = setting(42, SEED, "split")
     split_seed: int | None = setting(None, dataclasses.replace(SEED, optional=True), "split")

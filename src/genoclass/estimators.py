@@ -111,6 +111,8 @@ class SequenceClassifier(_GenoclassClassifier):
         patience: int | None = None,
         weight_decay: float | None = None,
         label_smoothing: float | None = None,
+        warmup: float | None = None,
+        ema: float | None = None,
         class_weights: bool | None = None,
         max_len: int | None = None,
         crop: str | None = None,
@@ -127,6 +129,8 @@ class SequenceClassifier(_GenoclassClassifier):
         self.patience = patience
         self.weight_decay = weight_decay
         self.label_smoothing = label_smoothing
+        self.warmup = warmup
+        self.ema = ema
         self.class_weights = class_weights
         self.max_len = max_len
         self.crop = crop

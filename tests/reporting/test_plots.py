@@ -40,11 +40,14 @@ def test_history_with_and_without_validation_metrics():
             "val_loss": [1.0, 0.7, 0.6],
             "val_accuracy": [0.5, 0.7, 0.8],
             "val_f1_macro": [0.4, 0.6, 0.75],
+            "val_mcc": [0.1, 0.4, 0.6],
             "lr": [1e-3] * 3,
         }
     )
     full = plot_history(history)
     assert len(full.axes) == 2
+    legend = [t.get_text() for t in full.axes[1].get_legend().get_texts()]
+    assert legend[:3] == ["accuracy", "f1_macro", "mcc"]
     png_bytes(figure_to_data_uri(full))
     loss_only = plot_history(history[["epoch", "train_loss"]])
     assert len(loss_only.axes) == 1

@@ -23,10 +23,12 @@ from genoclass.evaluation.stats import summarize_runs
 
 
 def plot_history(history: pd.DataFrame, best_epoch: int | None = None) -> Figure:
-    """Plot per-epoch training and validation loss, and next to it the validation accuracy and
-    macro F1 when history.csv has them (columns that are absent or all-NaN are skipped);
+    """Plot per-epoch training and validation loss, and next to it the validation accuracy,
+    macro F1 and MCC when history.csv has them (columns that are absent or all-NaN are skipped);
     ``best_epoch`` (the epoch whose weights were kept) is marked by a dashed line."""
-    metric_cols = [c for c in ("val_accuracy", "val_f1_macro") if _has_values(history, c)]
+    metric_cols = [
+        c for c in ("val_accuracy", "val_f1_macro", "val_mcc") if _has_values(history, c)
+    ]
     fig = Figure(figsize=(10 if metric_cols else 5.5, 3.6), layout="constrained")
     axes = fig.subplots(1, 2 if metric_cols else 1, squeeze=False)[0]
     for col, label in (("train_loss", "train"), ("val_loss", "validation")):

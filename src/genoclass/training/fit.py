@@ -9,7 +9,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from genoclass.training.checkpoint import (
     reseed_torch,
     resume_checkpoint,
 )
+from genoclass.training.ema import WeightAverage
 from genoclass.training.module import ClassifierModule
 from genoclass.training.progress import EpochLines, progress_callback
 from genoclass.training.recipes import FitSettings, get_recipe
@@ -39,7 +40,16 @@ from genoclass.training.transfer import Transfer
 logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
 logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
 
-HISTORY_COLUMNS = ["epoch", "train_loss", "val_loss", "val_accuracy", "val_f1_macro", "lr"]
+#: history.csv's columns (val_mcc, added later, last so that older columns keep their place)
+HISTORY_COLUMNS = [
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "val_f1_macro",
+    "lr",
+    "val_mcc",
+]
 
 
 @dataclass
@@ -53,9 +63,11 @@ class FitResult:
 
 
 class _HistoryAndBest(Callback):
-    """Records one history row per epoch and keeps the weights of the best val_loss epoch."""
+    """Records one history row per epoch and keeps the weights of the best val_loss epoch
+    (those ``weights()`` returns; default: the model's own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, weights: Callable[[], dict[str, torch.Tensor]] | None = None) -> None:
+        self.weights = weights
         self.rows: list[dict[str, float]] = []
         self.best_loss = math.inf
         self.best_epoch = -1
@@ -67,16 +79,17 @@ class _HistoryAndBest(Callback):
             "epoch": trainer.current_epoch + 1,
             "lr": trainer.optimizers[0].param_groups[0]["lr"],
         }
-        for key in HISTORY_COLUMNS[1:5]:
-            row[key] = float(m[key]) if key in m else float("nan")
+        for key in HISTORY_COLUMNS:
+            row.setdefault(key, float(m[key]) if key in m else float("nan"))
         self.rows.append(row)
         score = row["val_loss"] if not math.isnan(row["val_loss"]) else row["train_loss"]
         if score < self.best_loss:
             self.best_loss, self.best_epoch = score, row["epoch"]
-            self.best_state = copy.deepcopy(module.model.state_dict())
+            weights = self.weights or module.model.state_dict
+            self.best_state = copy.deepcopy(weights())
 
     def state_dict(self) -> dict[str, Any]:
-        return {
+        return {  # ``weights`` is rebuilt with the callback, not saved
             "rows": self.rows,
             "best_loss": self.best_loss,
             "best_epoch": self.best_epoch,
@@ -118,8 +131,10 @@ def fit_model(
     if transfer is not None:
         settings = dataclasses.replace(settings, trunk_lr_scale=transfer.trunk_lr_scale)
     module = ClassifierModule(model, n_classes, settings, steps, class_weights, len(train))
-    tracker = _HistoryAndBest()
+    averager = None if settings.ema is None else WeightAverage(model, settings.ema)
+    tracker = _HistoryAndBest(averager.averaged_state if averager else None)
     callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
+    callbacks += [averager] if averager else []
     progress = progress_callback() if settings.progress else None
     if progress is not None:
         callbacks.append(progress)

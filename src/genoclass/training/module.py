@@ -73,8 +73,10 @@ class ClassifierModule(L.LightningModule):
         y = torch.cat(self._val_y)
         self._val_proba.clear()
         self._val_y.clear()
+        cm = _confusion(y, pred, self.n_classes)
         self.log("val_accuracy", (pred == y).float().mean(), sync_dist=True)
-        self.log("val_f1_macro", _macro_f1(y, pred, self.n_classes), sync_dist=True)
+        self.log("val_f1_macro", _macro_f1(cm), sync_dist=True)
+        self.log("val_mcc", _mcc(cm), sync_dist=True)
 
     def configure_optimizers(self):  # noqa: ANN201 - Lightning's own return convention
         groups = parameter_groups(self.model, self.settings.lr, self.settings.trunk_lr_scale)
@@ -89,12 +91,27 @@ def log_epoch_mean(module: L.LightningModule, name: str, value: torch.Tensor, ro
     module.log(name, value, on_step=False, on_epoch=True, batch_size=float(rows), sync_dist=True)
 
 
-def _macro_f1(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Macro F1 over the classes present in y or pred (same as scikit-learn's default)."""
+def _confusion(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """The (true, predicted) count matrix."""
     idx = y * n_classes + pred
-    cm = torch.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    return torch.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def _macro_f1(cm: torch.Tensor) -> torch.Tensor:
+    """Macro F1 over the classes present in y or pred (same as scikit-learn's default)."""
     tp = cm.diag().float()
     denom = cm.sum(0).float() + cm.sum(1).float()
     present = denom > 0
     f1 = torch.where(present, 2 * tp / denom.clamp_min(1), torch.zeros_like(tp))
     return f1[present].mean()
+
+
+def _mcc(cm: torch.Tensor) -> torch.Tensor:
+    """Matthews correlation of a confusion matrix, any number of classes (0 when a side
+    has a single class; same as scikit-learn's)."""
+    cm = cm.double()
+    n, correct = cm.sum(), cm.diag().sum()
+    true, pred = cm.sum(1), cm.sum(0)
+    cov = correct * n - (true * pred).sum()
+    scale = torch.sqrt((n * n - (pred * pred).sum()) * (n * n - (true * true).sum()))
+    return (cov / scale if scale > 0 else torch.zeros(())).float()

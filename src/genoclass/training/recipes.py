@@ -8,6 +8,8 @@ is one ``register_recipe(Recipe(...))`` call; ``--recipe NAME`` then selects it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,9 @@ class FitSettings:
     patience: int = default_of("patience")
     grad_clip: float = default_of("grad_clip")
     label_smoothing: float = default_of("label_smoothing")
+    warmup: float = default_of("warmup")
+    lr_floor: float = default_of("lr_floor")
+    ema: float | None = default_of("ema")
     seed: int = default_of("seed")
     progress: bool = True
     trunk_lr_scale: float = 1.0
@@ -95,6 +100,28 @@ def _onecycle(groups: list[dict], settings: FitSettings, steps: int) -> dict[str
     return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
+def warmup_cosine_factor(step: int, total: int, warmup: float, floor: float) -> float:
+    """The learning rate of optimiser step ``step`` (0-based) of ``total`` as a share of the
+    peak: a linear rise over the first ``warmup`` share of the steps (the first step at
+    1 / warm-up steps, the last warm-up step at the peak), then a cosine from the peak down
+    to ``floor`` at the last step."""
+    warm = math.ceil(warmup * total)
+    if step < warm:
+        return (step + 1) / warm
+    decay_steps = max(total - warm - 1, 1)
+    progress = min((step - warm) / decay_steps, 1.0)
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _warmup_cosine(groups: list[dict], settings: FitSettings, steps: int) -> dict[str, Any]:
+    opt = torch.optim.AdamW(groups, lr=settings.lr, weight_decay=settings.weight_decay)
+    factor = functools.partial(
+        warmup_cosine_factor, total=max(steps, 1), warmup=settings.warmup, floor=settings.lr_floor
+    )
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
 def _early_stopping(settings: FitSettings, has_val: bool) -> list[Callback]:
     return [EarlyStopping("val_loss", patience=settings.patience, mode="min")] if has_val else []
 
@@ -113,5 +140,14 @@ register_recipe(
         "Adam at a constant rate; stop when validation loss stalls for --patience epochs (S1)",
         lambda groups, settings, steps: torch.optim.Adam(groups, lr=settings.lr),
         _early_stopping,
+    )
+)
+register_recipe(
+    Recipe(
+        "warmup_cosine",
+        "AdamW with weight decay, linear warm-up over --warmup of the steps, cosine decay to "
+        "lr_floor x the peak, gradient clipping",
+        _warmup_cosine,
+        clips_gradients=True,
     )
 )
