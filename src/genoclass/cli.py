@@ -613,6 +613,17 @@ def _compute_options(p: argparse.ArgumentParser, *, training: bool = False) -> N
         help="device to train on: auto (default: a GPU when there is one, else the CPU), "
         "cpu, gpu/cuda, mps",
     )
+    group.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes that build the training and validation batches (default 0: "
+        "the training process); the result does not depend on it",
+    )
+    group.add_argument(
+        "--max-steps",
+        type=int,
+        help="stop after this many optimiser steps (default: run --epochs epochs)",
+    )
 
 
 def _transfer_options(p: argparse.ArgumentParser) -> None:

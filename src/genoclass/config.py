@@ -246,6 +246,10 @@ class TrainConfig:
     threads: int | None = setting(None, Bounds("int", 1, 4096, optional=True), "fit")
     deterministic: bool = setting(False, Bounds("bool"), "fit")
     accelerator: str = setting("auto", Bounds("str", choices=ACCELERATORS), "fit")
+    #: DataLoader worker processes building the batches (0: the training process itself)
+    workers: int = setting(0, Bounds("int", 0, 256), "fit")
+    #: stop after this many optimiser steps (None: after --epochs)
+    max_steps: int | None = setting(None, Bounds("int", 1, 10**12, optional=True), "fit")
 
     def __post_init__(self) -> None:
         check_fields(self)

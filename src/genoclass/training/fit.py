@@ -114,6 +114,7 @@ def fit_model(
     """
     recipe = get_recipe(settings.recipe)
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
+    steps = min(steps, settings.max_steps or steps)
     if transfer is not None:
         settings = dataclasses.replace(settings, trunk_lr_scale=transfer.trunk_lr_scale)
     module = ClassifierModule(model, n_classes, settings, steps, class_weights)
@@ -127,14 +128,18 @@ def fit_model(
     if checkpoint_dir is not None:
         resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
         callbacks.append(LastCheckpoint(checkpoint_dir / CHECKPOINT))
+    workers = {"workers": settings.workers, "pin_memory": _pins_memory(settings.accelerator)}
     train_loader = make_loader(
         train,
         settings.batch_size,
         shuffle=True,
         seed=settings.seed,
         on_epoch=functools.partial(reseed_torch, settings.seed),
+        **workers,
     )
-    val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
+    val_loader = None
+    if val is not None:
+        val_loader = make_loader(val, settings.batch_size * 4, shuffle=False, **workers)
     seconds = lightning_fit(
         module,
         train_loader,
@@ -146,6 +151,7 @@ def fit_model(
         resume_from=resume_from,
         accelerator=settings.accelerator,
         deterministic=settings.deterministic,
+        max_steps=settings.max_steps,
     )
     if tracker.best_state is not None:
         model.load_state_dict(tracker.best_state)
@@ -165,13 +171,15 @@ def lightning_fit(
     resume_from: Path | None,
     accelerator: str = "auto",
     deterministic: bool = False,
+    max_steps: int | None = None,
 ) -> float:
     """Run Lightning's fit with genoclass's trainer settings (no logger, no Lightning
     checkpoints, ``bar`` as progress display) from ``resume_from`` if given, on
-    ``accelerator`` with torch's ``deterministic`` algorithms or not; returns the seconds it
-    took."""
+    ``accelerator`` with torch's ``deterministic`` algorithms or not, for at most
+    ``max_steps`` optimiser steps when given; returns the seconds it took."""
     trainer = L.Trainer(
         max_epochs=epochs,
+        max_steps=max_steps or -1,
         accelerator=accelerator,
         devices=1,
         logger=False,
@@ -199,6 +207,11 @@ def lightning_fit(
             weights_only=True,
         )
     return time.perf_counter() - start
+
+
+def _pins_memory(accelerator: str) -> bool:
+    """Whether batches go to page-locked memory: only when training runs on a CUDA GPU."""
+    return accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
 
 
 @torch.no_grad()

@@ -40,6 +40,8 @@ class FitSettings:
     trunk_lr_scale: float = 1.0
     deterministic: bool = default_of("deterministic")
     accelerator: str = default_of("accelerator")
+    workers: int = default_of("workers")
+    max_steps: int | None = default_of("max_steps")
 
     @classmethod
     def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:

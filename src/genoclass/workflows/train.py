@@ -243,13 +243,13 @@ def write_run(
     write_json(files.metrics, metrics)
     test_rows = prep.table[prep.table["split"] == "test"]
     predictions = predictions_frame(
-        test_rows["id"].to_numpy(),
+        prep.ids(test_rows),
         prep.features["test"].y,
         fitted.proba["test"],
         prep.classes,
     )
     write_table_atomic(predictions, files.predictions)
-    split_cols = [c for c in ("id", "source_row", "label", "split") if c in prep.table]
+    split_cols = [c for c in ("id", "store_row", "source_row", "label", "split") if c in prep.table]
     write_table_atomic(prep.table[split_cols], files.splits)
     if fitted.report.history is not None:
         write_table_atomic(fitted.report.history, files.history)
