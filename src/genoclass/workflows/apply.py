@@ -11,6 +11,7 @@ data is one ``register_input_converter`` call.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -350,15 +351,8 @@ def store_rows_input(
     if not isinstance(featurizer, SequenceFeaturizer):
         sequences = table.assign(sequence=store.sequences(rows))
         return RunInput(table, y, featurizer.transform(sequences, y))
-    features = store.features(
-        rows,
-        y=y,
-        input_kind=featurizer.input_kind,
-        max_len=featurizer.input_length,
-        crop=featurizer.crop,
-        fixed_width=featurizer.input_length if featurizer.fixed_length else None,
-    )
-    return RunInput(table, y, features)
+    on_store = dataclasses.replace(featurizer, store=store)
+    return RunInput(table, y, on_store.transform(pd.DataFrame({"store_row": rows}), y))
 
 
 def _from_frame(

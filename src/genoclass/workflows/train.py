@@ -14,9 +14,11 @@ from genoclass.atomic import write_table_atomic
 from genoclass.config import HF_PREFIX, TrainConfig, read_yaml_mapping
 from genoclass.data.leakage import SubstringIndex
 from genoclass.data.qc import cheap_checks
+from genoclass.data.store import MANIFEST
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
+from genoclass.io.textfile import file_sha256
 from genoclass.models.serialize import META, read_card_json
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import tokenize
@@ -239,7 +241,7 @@ def write_run(
     keep_files = getattr(prep.featurizer, "save", None)  # featurizers may keep files (a trunk)
     if keep_files is not None:
         keep_files(files.model)
-    write_yaml(files.config, config.to_dict())
+    write_yaml(files.config, config.to_dict(), comment=_store_note(prep))
     write_json(files.metrics, metrics)
     test_rows = prep.table[prep.table["split"] == "test"]
     predictions = predictions_frame(
@@ -254,6 +256,15 @@ def write_run(
     if fitted.report.history is not None:
         write_table_atomic(fitted.report.history, files.history)
     write_run_report(files.root)
+
+
+def _store_note(prep: PreparedData) -> str | None:
+    """What config.yaml notes about a packed store read as --data: the SHA-256 of its
+    manifest (which holds the checksum of every array), so the exact data can be found."""
+    if prep.store is None:
+        return None
+    sha = file_sha256(prep.store.path / MANIFEST)
+    return f"data: packed sequence store, manifest.json sha256 {sha}"
 
 
 #: settings that may change between an interrupted run and its --resume (paths may move:
