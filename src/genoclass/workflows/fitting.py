@@ -89,7 +89,8 @@ def split_groups(table: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
 def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> PreparedData:
     """Assign splits, index labels, fit the featurizer on training rows, check that a
     training batch fits the memory limit, encode every split."""
-    table = data.table.reset_index(drop=True)
+    # new columns replace the caller's, never change them: no copy of the rows needed
+    table = data.table.set_axis(pd.RangeIndex(len(data.table)), copy=False)
     featurizer = input_kind(spec.input_kind).featurizer(spec, config)
     if data.store is not None:
         table = _on_store(featurizer, data.store, table)

@@ -87,10 +87,7 @@ def train(
     prep.info["checks"] = cheap_checks(prep.table)  # once per run, not per candidate or trial
     announce(prep)
     leakage = init_corpus_leakage(config.init, prep.table) if config.init else None
-    train_rows = prep.table[prep.table["split"] == "train"]
-    card = model_card(
-        config, prep, training_data={"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
-    )
+    card = model_card(config, prep, training_data=training_data(prep.table))
     out = Path(config.out)
     with staged_directory(out, overwrite=overwrite, resume=resume) as stage:
         fitted = fit_one(
@@ -109,6 +106,12 @@ def train(
             metrics["auto"] = auto
         write_run(RunFiles(stage), config, prep, fitted, metrics)
     return TrainingResult(out, fitted.classifier, metrics, config)
+
+
+def training_data(table: pd.DataFrame) -> dict[str, Any]:
+    """model.json's record of the training rows: their fingerprint and number."""
+    train_rows = table[table["split"] == "train"]
+    return {"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
 
 
 def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None:
