@@ -145,3 +145,22 @@ def test_damaged_store_is_a_one_line_error_naming_the_file(motif_store, tmp_path
     assert cli(f"train --data {damaged} {TRAIN} --out {tmp_path / 'run'}") == 2
     err = capsys.readouterr().err.strip()
     assert str(tokens) in err and "truncated" in err
+
+
+def test_max_steps_ends_training_early(motif_store, tmp_path):
+    out = tmp_path / "run"
+    command = f"train --data {motif_store} {TRAIN} --epochs 5 --max-steps 8 --out {out}"
+    assert cli(command) == 0  # 6 steps per epoch: the 8th step is in the second epoch
+    metrics, _, _ = read_run(out)
+    assert metrics["epochs_run"] == 2
+    assert yaml.safe_load((out / "config.yaml").read_text())["max_steps"] == 8
+
+
+def test_evaluate_split_of_a_store_run_on_its_store(motif_store, tmp_path):
+    run = tmp_path / "run"
+    assert cli(f"train --data {motif_store} {TRAIN} --out {run}") == 0
+    out = tmp_path / "eval.json"
+    assert cli(f"evaluate --model {run} --data {motif_store} --split test --out {out}") == 0
+    evaluated, recorded = json.loads(out.read_text())["metrics"], read_run(run)[0]["test"]
+    for key in ("accuracy", "mcc", "roc_auc", "f1_macro"):
+        assert evaluated[key] == pytest.approx(recorded[key], abs=1e-12)

@@ -46,7 +46,7 @@ from genoclass.training.fit import seed_everything
 from genoclass.training.recipes import FitSettings
 from genoclass.training.runtime import Runtime, applied
 from genoclass.training.transfer import build_initial_model
-from genoclass.workflows.inputs import LabelledData
+from genoclass.workflows.inputs import LabelledData, with_text
 from genoclass.workflows.kinds import input_kind
 
 
@@ -162,8 +162,7 @@ def _on_store(featurizer: Featurizer, store: SequenceStore, table: pd.DataFrame)
             "token or one-hot model (genoclass models) or train on the source file",
             path=store.path,
         )
-    rows = table["store_row"].to_numpy()
-    return table.assign(id=store.ids(rows), sequence=store.sequences(rows))
+    return with_text(table, store)
 
 
 def _check_batch_fits(

@@ -115,7 +115,7 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
     """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences; a packed store
     (``genoclass data pack``) is opened instead (:func:`read_store_inputs`)."""
     if is_store(config.data):
-        return read_store_inputs(config)
+        return read_store_inputs(config, labels_required=labels_required)
 
     def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_sequences(
@@ -137,7 +137,7 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
     return read_roles(config, read_file)
 
 
-def read_store_inputs(config: TrainConfig) -> LabelledData:
+def read_store_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
     """Open the packed store ``config.data`` lazily: a table of its rows' labels, official
     splits (kept unless ``--ignore-splits``), source rows and sequence hashes, without
     reading one sequence. Separate --test / --val files, --group-col and --split-by need
@@ -155,7 +155,8 @@ def read_store_inputs(config: TrainConfig) -> LabelledData:
                 f"{option} needs ids or columns a packed store does not keep", path=config.data
             )
     store = SequenceStore(config.data)
-    store.y()  # every row labelled (an error names the first unlabelled one)
+    if labels_required:
+        store.y()  # every row labelled (an error names the first unlabelled one)
     table = store.table()
     if config.ignore_splits:
         table["split"] = None
@@ -171,6 +172,14 @@ def read_store_inputs(config: TrainConfig) -> LabelledData:
         "cleaning": store.manifest.get("cleaning"),
     }
     return LabelledData(table, {"files": {"data": facts}}, store=store)
+
+
+def with_text(table: pd.DataFrame, store: SequenceStore) -> pd.DataFrame:
+    """Rows of a packed store's table with their ids and sequences read from the store, as
+    a sequence file's table has them (one Python string per row: for modest row counts)."""
+    rows = table["store_row"].to_numpy()
+    ids = table["id"] if "id" in table else store.ids(rows)
+    return table.assign(id=ids, sequence=store.sequences(rows))
 
 
 def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
