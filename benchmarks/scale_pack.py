@@ -84,9 +84,10 @@ def planted(rows: int) -> int:
     return 2 * (full * min(COPIES, CHUNK_ROWS // 4) + min(COPIES, rest // 4))
 
 
-def timed(args: list[str]) -> dict:
-    """Run this script with ``args`` under /usr/bin/time -v; its JSON line + time's figures."""
-    command = ["/usr/bin/time", "-v", sys.executable, __file__, *args]
+def timed(args: list[str], script: str = __file__) -> dict:
+    """Run ``script`` (default: this one) with ``args`` under /usr/bin/time -v; its last
+    output line (JSON) + time's figures."""
+    command = ["/usr/bin/time", "-v", sys.executable, script, *args]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"step failed: {' '.join(args)}\n{done.stdout}\n{done.stderr}")

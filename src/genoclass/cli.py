@@ -607,15 +607,20 @@ def _training_options(p: argparse.ArgumentParser, *, processes: bool = True) -> 
         "or steps such as cpm,log2p1,drop_unexpressed,standardize,anova:500",
     )
     p.add_argument("--config", help="YAML file of settings (flags win; default: none)")
-    _compute_options(p, training=True, processes=processes)
+    _compute_options(p, training=True, processes=processes, loader=True)
 
 
 def _compute_options(
-    p: argparse.ArgumentParser, *, training: bool = False, processes: bool = True
+    p: argparse.ArgumentParser,
+    *,
+    training: bool = False,
+    processes: bool = True,
+    loader: bool = False,
 ) -> None:
     """Where and how torch computes (training.runtime): --threads for every command that
     runs a model; also --deterministic, --accelerator, the processes (--devices,
-    --num-nodes, --strategy) and --precision for the training commands."""
+    --num-nodes, --strategy) and --precision for the training commands, and the batch
+    workers and --max-steps for supervised training (``loader``)."""
     group = p.add_argument_group("compute options")
     group.add_argument(
         "--threads",
@@ -643,6 +648,18 @@ def _compute_options(
         choices=list(PRECISIONS),
         help="32 (default), bf16-mixed (CPU or GPU) or 16-mixed (CUDA GPU)",
     )
+    if loader:
+        group.add_argument(
+            "--workers",
+            type=int,
+            help="worker processes that build the training and validation batches (default 0: "
+            "the training process); the result does not depend on it",
+        )
+        group.add_argument(
+            "--max-steps",
+            type=int,
+            help="stop after this many optimiser steps (default: run --epochs epochs)",
+        )
     if not processes:
         return
     group.add_argument(

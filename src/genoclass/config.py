@@ -292,6 +292,10 @@ class TrainConfig(ComputeSettings):
     out: str = setting("", Bounds("str"), "output")
     #: estimated activation memory of one training batch (GB) above which training refuses
     batch_memory_gb: float = setting(8.0, Bounds("float", 0.001, 100_000), "fit", flag=None)
+    #: DataLoader worker processes building the batches (0: the training process itself)
+    workers: int = setting(0, Bounds("int", 0, 256), "fit")
+    #: stop after this many optimiser steps (None: after --epochs)
+    max_steps: int | None = setting(None, Bounds("int", 1, 10**12, optional=True), "fit")
 
     def __post_init__(self) -> None:
         self.precision = plain_precision(self.precision)

@@ -18,7 +18,7 @@ import yaml
 from genoclass.cli import main
 from genoclass.config import TrainConfig, is_main_process
 from genoclass.data import loaders
-from genoclass.data.loaders import EpochShuffle, ShardedBatches
+from genoclass.data.loaders import BatchPlan
 from genoclass.data.synthetic import demo_sequences
 from genoclass.errors import InputError
 from genoclass.models.registry import get_spec
@@ -46,8 +46,8 @@ def _shares(order: list[int], batch_size: int, world: int, monkeypatch) -> list[
     shares = []
     for rank in range(world):
         monkeypatch.setattr(loaders, "process_shard", lambda r=rank: (r, world))
-        sampler = ShardedBatches(EpochShuffle(len(order), seed=3), batch_size)
-        shares.append(list(sampler))
+        sampler = BatchPlan(len(order), batch_size, shuffle=True, seed=3)
+        shares.append([rows.tolist() for _, _, rows in sampler])
         assert len(sampler) == len(shares[-1])
     return shares
 

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from genoclass.data.leakage import duplicate_groups
+from genoclass.data.leakage import HASH_COLUMNS, groups_from_keys, sequence_keys
 from genoclass.data.similarity import DEFAULT_K, MAX_K, MIN_K, similarity_clusters
 from genoclass.errors import InputError, InputWarning
 from genoclass.io.records import GROUP_COLUMN
@@ -55,6 +55,15 @@ def _sequences(table: pd.DataFrame, mode: str) -> list[str]:
     return table["sequence"].tolist()
 
 
+def _duplicates(table: pd.DataFrame, mode: str) -> np.ndarray:
+    """Duplicate groups of ``--dedup exact`` or ``rc``: from the sequences, or from a packed
+    store's hashes of them."""
+    if "sequence" not in table and HASH_COLUMNS[0] not in table:
+        raise InputError(f"--dedup {mode} needs sequence data")
+    forward, reverse = sequence_keys(table)
+    return groups_from_keys(forward, reverse if mode == "rc" else None)
+
+
 def _similar(table: pd.DataFrame, settings: GroupSettings) -> np.ndarray:
     if not 0 < settings.similarity <= 1:
         raise InputError(f"--similarity must be in (0, 1], got {settings.similarity}")
@@ -66,8 +75,8 @@ def _similar(table: pd.DataFrame, settings: GroupSettings) -> np.ndarray:
 #: dedup mode -> group ids (None: no grouping)
 DEDUP_MODES: dict[str, Callable[[pd.DataFrame, GroupSettings], np.ndarray | None]] = {
     "none": lambda table, settings: None,
-    "exact": lambda table, settings: duplicate_groups(_sequences(table, "exact"), include_rc=False),
-    "rc": lambda table, settings: duplicate_groups(_sequences(table, "rc"), include_rc=True),
+    "exact": lambda table, settings: _duplicates(table, "exact"),
+    "rc": lambda table, settings: _duplicates(table, "rc"),
     "similar": _similar,
 }
 

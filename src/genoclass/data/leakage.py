@@ -17,6 +17,9 @@ import pandas as pd
 SPLIT_ORDER = ("train", "val", "test")
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+#: columns that stand in for ``sequence`` in a table read from a packed store: a hash of each
+#: row's sequence and of its reverse complement (``data.store.sequence_hashes``)
+HASH_COLUMNS = ("hash", "hash_rc")
 
 
 def reverse_complement(seq: str) -> str:
@@ -37,10 +40,18 @@ def cross_split_duplicates(table: pd.DataFrame) -> dict:
     rows repeating an earlier row of the same split (``all`` when there are no splits);
     the totals count rows of later splits that match any earlier split.
     """
-    sequences = table["sequence"].reset_index(drop=True)
-    reverse = pd.Series(_reverse_complements(sequences), dtype=object)
+    forward, reverse = sequence_keys(table)
     split = table["split"].reset_index(drop=True) if "split" in table.columns else None
-    return duplicate_counts(sequences, reverse, split)
+    return duplicate_counts(forward, reverse, split)
+
+
+def sequence_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Keys of each row's sequence and of its reverse complement (index 0..n-1): the
+    strings, or the stored hashes (:data:`HASH_COLUMNS`) of a table without sequences."""
+    if "sequence" not in table:
+        return tuple(table[c].reset_index(drop=True) for c in HASH_COLUMNS)
+    sequences = table["sequence"].reset_index(drop=True)
+    return sequences, pd.Series(_reverse_complements(sequences), dtype=object)
 
 
 def duplicate_counts(forward: pd.Series, reverse: pd.Series, split: pd.Series | None) -> dict:

@@ -5,23 +5,26 @@ only to its own longest sequence (dynamic padding) unless the model needs a fixe
 and applies training-time augmentation when one is given.
 
 Every epoch's randomness is a pure function of (seed, epoch): the training loader's row order
-(``EpochShuffle``) and, through an optional ``set_epoch(epoch)`` method of the feature set,
-its augmentation. A run resumed at an epoch boundary therefore replays exactly.
+(``BatchPlan``) and, through an optional ``seed_batch(epoch, index)`` method of the feature
+set, the augmentation of each batch (a pure function of (seed, epoch, batch index)). A run
+resumed at an epoch boundary therefore replays exactly, and a loader with worker processes
+gives the same batches as one without: each batch carries its epoch and index to whichever
+process builds it.
 
 Several training processes (DDP) see the same global batches as one process: each takes
-an equal share of every batch of that order (``ShardedBatches``), so the row order is a
-function of the seed alone, whatever the number of processes.
+an equal share of every training batch of that order (``process_shard``), so the row order
+is a function of the seed alone, whatever the number of processes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from genoclass.sequence.encoding import Crop, one_hot, tokenize
 
@@ -37,9 +40,10 @@ def epoch_seed(seed: int, epoch: int, stream: str) -> int:
     return (int(state[0]) << 31) ^ int(state[1])
 
 
-def augment_rng(seed: int, epoch: int) -> np.random.Generator:
-    """The augmentation generator of ``epoch`` of a feature set seeded with ``seed``."""
-    return np.random.default_rng(epoch_seed(seed, epoch, "augment"))
+def augment_rng(seed: int, epoch: int, index: int) -> np.random.Generator:
+    """The augmentation generator of batch ``index`` of ``epoch`` of a feature set seeded
+    with ``seed``."""
+    return np.random.default_rng([epoch_seed(seed, epoch, "augment"), index])
 
 
 class FeatureSet(Protocol):
@@ -68,9 +72,13 @@ class SequenceFeatures:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Restart the augmentation's random stream at the one of ``epoch``."""
-        self._rng = augment_rng(self.seed, epoch)
+    def seed_batch(self, epoch: int, index: int) -> None:
+        """Draw the next batch's augmentation from the stream of batch ``index`` of ``epoch``."""
+        self._rng = augment_rng(self.seed, epoch, index)
+
+    def augmented(self, augment: Augment, seed: int) -> SequenceFeatures:
+        """This set with training-time ``augment`` drawn from ``seed``."""
+        return replace(self, augment=augment, seed=seed)
 
     def batch(self, rows: Sequence[int]) -> dict[str, torch.Tensor]:
         """Model-ready batch for ``rows``: x, lengths and (when labelled) y."""
@@ -148,27 +156,6 @@ def encode_sequences(
     return SequenceFeatures(tokens, lengths, y, input_kind=input_kind, fixed_width=fixed_width)
 
 
-class EpochShuffle(Sampler[int]):
-    """Row order of a training loader: a permutation drawn from (seed, epoch) alone. The
-    training loop announces each epoch with ``set_epoch``, which also calls ``on_epoch``."""
-
-    def __init__(self, n: int, seed: int, on_epoch: Callable[[int], None] | None = None) -> None:
-        self.n, self.seed, self.epoch, self.on_epoch = n, seed, 0, on_epoch
-
-    def set_epoch(self, epoch: int) -> None:
-        """Make the next pass over the rows the one of ``epoch``."""
-        self.epoch = epoch
-        if self.on_epoch is not None:
-            self.on_epoch(epoch)
-
-    def __iter__(self) -> Iterator[int]:
-        generator = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch, "shuffle"))
-        return iter(torch.randperm(self.n, generator=generator).tolist())
-
-    def __len__(self) -> int:
-        return self.n
-
-
 def process_shard() -> tuple[int, int]:
     """(rank, number of processes) of this process in a running multi-process training
     (torch.distributed initialised), else (0, 1)."""
@@ -178,30 +165,71 @@ def process_shard() -> tuple[int, int]:
     return 0, 1
 
 
-class ShardedBatches(Sampler[list[int]]):
-    """Training batches: consecutive ``batch_size`` rows of an ``EpochShuffle`` order (the
-    global batches), of which this process takes its share (``process_shard``, read as
-    each epoch starts): rows ``[r * k // P, (r + 1) * k // P)`` of a batch of k rows for
-    rank r of P processes. One process gets the whole batches; a last batch of fewer rows
-    than processes is left out of that epoch."""
+class BatchPlan(Sampler[tuple[int, int, np.ndarray]]):
+    """The batches of a loader as (epoch, index, rows): the rows in order, or (``shuffle``)
+    in a permutation drawn from (seed, epoch) alone. The training loop announces each epoch
+    with ``set_epoch``, which also calls ``on_epoch``."""
 
-    def __init__(self, sampler: EpochShuffle, batch_size: int) -> None:
-        # named as torch's BatchSampler names it: the training loop announces each epoch to
-        # ``loader.batch_sampler.sampler.set_epoch``
-        self.sampler, self.batch_size = sampler, batch_size
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        *,
+        shuffle: bool,
+        seed: int = 0,
+        on_epoch: Callable[[int], None] | None = None,
+    ) -> None:
+        self.n, self.batch_size, self.shuffle, self.seed = n, batch_size, shuffle, seed
+        self.epoch, self.on_epoch = 0, on_epoch
 
-    def __iter__(self) -> Iterator[list[int]]:
-        rank, world = process_shard()
-        rows = list(self.sampler)
-        for start in range(0, len(rows), self.batch_size):
-            batch = rows[start : start + self.batch_size]
-            if len(batch) < world:
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass over the rows the one of ``epoch``."""
+        self.epoch = epoch
+        if self.on_epoch is not None:
+            self.on_epoch(epoch)
+
+    def __iter__(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch, "shuffle"))
+            order = torch.randperm(self.n, generator=generator).numpy()
+        else:
+            order = np.arange(self.n)
+        rank, world = self._shard()
+        for index, start in enumerate(range(0, self.n, self.batch_size)):
+            rows = order[start : start + self.batch_size]
+            if len(rows) < world:
                 return
-            yield batch[rank * len(batch) // world : (rank + 1) * len(batch) // world]
+            lo, hi = rank * len(rows) // world, (rank + 1) * len(rows) // world
+            yield self.epoch, index, rows[lo:hi]
 
     def __len__(self) -> int:
-        full, rest = divmod(self.sampler.n, self.batch_size)
-        return full + int(rest >= process_shard()[1])
+        full, rest = divmod(self.n, self.batch_size)
+        return full + int(0 < rest and rest >= self._shard()[1])
+
+    def _shard(self) -> tuple[int, int]:
+        """This process's (rank, processes) share of every training batch: rows
+        ``[r * k // P, (r + 1) * k // P)`` of a batch of k rows for rank r of P processes (a
+        last batch of fewer rows than processes is left out of that epoch); an unshuffled
+        loader (validation, prediction) gives every process all rows."""
+        return process_shard() if self.shuffle else (0, 1)
+
+
+class _Batches(Dataset):
+    """A feature set as a dataset whose items are whole batches, keyed by (epoch, index,
+    rows): the process that builds a batch seeds its augmentation from the key."""
+
+    def __init__(self, features: FeatureSet) -> None:
+        self.features = features
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __getitem__(self, key: tuple[int, int, np.ndarray]) -> dict[str, torch.Tensor]:
+        epoch, index, rows = key
+        seed_batch = getattr(self.features, "seed_batch", None)
+        if seed_batch is not None:
+            seed_batch(epoch, index)
+        return self.features.batch(rows)
 
 
 def make_loader(
@@ -211,27 +239,21 @@ def make_loader(
     shuffle: bool,
     seed: int = 0,
     on_epoch: Callable[[int], None] | None = None,
+    workers: int = 0,
+    pin_memory: bool = False,
 ) -> DataLoader:
-    """A DataLoader over a feature set; a shuffled one orders the rows of each epoch from
-    (seed, epoch) and tells the feature set (``set_epoch``, when it has one) and
-    ``on_epoch`` which epoch starts."""
-    batches = None
-    if shuffle:
-        set_epoch = getattr(features, "set_epoch", None)
-
-        def announce(epoch: int) -> None:
-            if set_epoch is not None:
-                set_epoch(epoch)
-            if on_epoch is not None:
-                on_epoch(epoch)
-
-        batches = ShardedBatches(EpochShuffle(len(features), seed, announce), batch_size)
+    """A DataLoader over a feature set (see :class:`BatchPlan`); ``workers`` processes (kept
+    for the whole run) build the batches when above 0, with the same result as without;
+    ``pin_memory`` for copying batches to a GPU."""
+    plan = BatchPlan(len(features), batch_size, shuffle=shuffle, seed=seed, on_epoch=on_epoch)
     # its own generator: creating an iterator draws a seed from it, never from torch's global
     # one (which the training loop may create more than once when it resumes)
     return DataLoader(
-        range(len(features)),
-        batch_size=batch_size if batches is None else 1,
-        batch_sampler=batches,
-        collate_fn=features.batch,
+        _Batches(features),
+        batch_size=None,
+        sampler=plan,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        pin_memory=pin_memory,
         generator=torch.Generator().manual_seed(seed),
     )

@@ -17,7 +17,12 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from genoclass.data.groups import grouping_report
-from genoclass.data.leakage import SPLIT_ORDER, cross_split_duplicates, reverse_complement
+from genoclass.data.leakage import (
+    HASH_COLUMNS,
+    SPLIT_ORDER,
+    cross_split_duplicates,
+    reverse_complement,
+)
 from genoclass.data.shortcuts import (
     separability,
     sequence_features,
@@ -296,7 +301,8 @@ def cheap_checks(table: pd.DataFrame) -> dict:
     single-feature shortcuts (length, GC, N, base and dinucleotide frequencies; for expression
     data library size and zero fraction), label conflicts and exact / reverse-complement
     leakage. Returns ``{"status", "checks"}``, JSON-able; ``near-duplicate`` leakage is left
-    to ``genoclass data qc`` (it needs the similarity search)."""
+    to ``genoclass data qc`` (it needs the similarity search); a table read from a packed store
+    gets the checks its hashes allow (balance and exact leakage)."""
     if "sequence" in table:
         features = sequence_features(table["sequence"].tolist(), positions=False)
         checks = [
@@ -305,6 +311,8 @@ def cheap_checks(table: pd.DataFrame) -> dict:
             _conflict_check(duplicate_summary(table, examples=0)),
             _exact_leak_check(table, cross_split_duplicates(table)),
         ]
+    elif HASH_COLUMNS[0] in table:  # a packed store: what its hashes tell, without sequences
+        checks = [balance_check(table), _exact_leak_check(table, cross_split_duplicates(table))]
     else:
         features = _expression_features(_expression_values(table)[0])
         checks = [

@@ -26,6 +26,7 @@ checked lazily: every gathered batch must hold only token ids 1-5, and
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -370,10 +371,16 @@ class StoreFeatures:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Restart the augmentation's random stream at the one of ``epoch`` (as
-        SequenceFeatures does, so a resumed run replays exactly)."""
-        self._rng = augment_rng(self.seed, epoch)
+    def seed_batch(self, epoch: int, index: int) -> None:
+        """Draw the next batch's augmentation from the stream of batch ``index`` of ``epoch``
+        (as SequenceFeatures does)."""
+        self._rng = augment_rng(self.seed, epoch, index)
+
+    def augmented(self, augment: Augment, seed: int) -> StoreFeatures:
+        """These rows with training-time ``augment`` drawn from ``seed``."""
+        out = copy.copy(self)
+        out.augment, out.seed, out._rng = augment, seed, np.random.default_rng(seed)
+        return out
 
     def batch(self, rows: Sequence[int]) -> dict[str, torch.Tensor]:
         """Model-ready batch for positions ``rows`` of this set: x, lengths and y."""

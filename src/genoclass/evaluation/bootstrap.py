@@ -10,8 +10,10 @@ from genoclass.evaluation.desirability import integrated_f1
 
 #: resamples of a bootstrap interval unless asked otherwise
 N_BOOT = 1000
-# Resamples per vectorised block: bounds memory at about 8 * _BLOCK * n bytes.
+# Resamples per vectorised block: bounds memory at about 8 * _BLOCK * n bytes; fewer per
+# block for large n (so that a block draws at most _BLOCK_DRAWS indices: about 40 MB)
 _BLOCK = 100
+_BLOCK_DRAWS = 5_000_000
 
 
 def bootstrap_ci(
@@ -40,7 +42,7 @@ def bootstrap_ci(
     cms = np.concatenate(
         [
             _resampled_confusions(cell, rng.integers(0, n, size=(size, n)), n_classes)
-            for size in _block_sizes(n_boot)
+            for size in _block_sizes(n_boot, n)
         ]
     )
     tail = (1.0 - level) / 2.0
@@ -64,11 +66,12 @@ def mean_sd(values: Iterable[float | None]) -> dict[str, float | int | None]:
     }
 
 
-def _block_sizes(n_boot: int) -> list[int]:
+def _block_sizes(n_boot: int, n: int) -> list[int]:
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
-    full, rest = divmod(n_boot, _BLOCK)
-    return [_BLOCK] * full + ([rest] if rest else [])
+    block = max(1, min(_BLOCK, _BLOCK_DRAWS // n))
+    full, rest = divmod(n_boot, block)
+    return [block] * full + ([rest] if rest else [])
 
 
 def _resampled_confusions(cell: np.ndarray, idx: np.ndarray, n_classes: int) -> np.ndarray:

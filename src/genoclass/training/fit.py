@@ -128,6 +128,7 @@ def fit_model(
     """
     recipe = get_recipe(settings.recipe)
     steps = math.ceil(len(train) / settings.batch_size) * settings.epochs
+    steps = min(steps, settings.max_steps or steps)
     if transfer is not None:
         settings = dataclasses.replace(settings, trunk_lr_scale=transfer.trunk_lr_scale)
     module = ClassifierModule(model, n_classes, settings, steps, class_weights, len(train))
@@ -143,14 +144,19 @@ def fit_model(
     if checkpoint_dir is not None:
         resume_from = resume_checkpoint(checkpoint_dir, identity or {}, resume)
         callbacks.append(LastCheckpoint(checkpoint_dir / CHECKPOINT))
+    # page-locked batches only when training runs on a CUDA GPU
+    workers = {"workers": settings.workers, "pin_memory": settings.runtime.device() == "cuda"}
     train_loader = make_loader(
         train,
         settings.batch_size,
         shuffle=True,
         seed=settings.seed,
         on_epoch=functools.partial(reseed_torch, settings.seed),
+        **workers,
     )
-    val_loader = None if val is None else make_loader(val, settings.batch_size * 4, shuffle=False)
+    val_loader = None
+    if val is not None:
+        val_loader = make_loader(val, settings.batch_size * 4, shuffle=False, **workers)
     seconds = lightning_fit(
         module,
         train_loader,
@@ -161,6 +167,7 @@ def fit_model(
         grad_clip=settings.grad_clip if recipe.clips_gradients else None,
         resume_from=resume_from,
         runtime=settings.runtime,
+        max_steps=settings.max_steps,
     )
     if tracker.best_state is not None:
         model.load_state_dict(tracker.best_state)
@@ -179,14 +186,16 @@ def lightning_fit(
     grad_clip: float | None,
     resume_from: Path | None,
     runtime: Runtime | None = None,
+    max_steps: int | None = None,
 ) -> float:
     """Run Lightning's fit with genoclass's trainer settings (no logger, no Lightning
     checkpoints, ``bar`` as progress display) from ``resume_from`` if given, on ``runtime``'s
-    accelerator, processes and precision (``training.runtime``); returns the seconds it
-    took."""
+    accelerator, processes and precision (``training.runtime``), for at most ``max_steps``
+    optimiser steps when given; returns the seconds it took."""
     trainer = L.Trainer(
         **(runtime or Runtime()).trainer_options(),
         max_epochs=epochs,
+        max_steps=max_steps or -1,
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,

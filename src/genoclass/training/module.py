@@ -18,7 +18,7 @@ class ClassifierModule(L.LightningModule):
     ``settings.trunk_lr_scale`` != 1), and metric logging.
 
     With several processes (DDP) each trains on its share of every global batch of
-    ``settings.batch_size`` rows out of ``train_rows`` (``data.loaders.ShardedBatches``) and
+    ``settings.batch_size`` rows out of ``train_rows`` (``data.loaders.BatchPlan``) and
     validates on the whole validation set, so the logged validation figures, the best epoch
     and early stopping are those of one process (logged with ``sync_dist`` all the same)."""
 

@@ -268,7 +268,7 @@ class WindowStream(torch.utils.data.IterableDataset):
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         """The batches of one pass; with several processes each trains on its share of every
-        training batch (as ``data.loaders.ShardedBatches``), and every process validates on
+        training batch (as ``data.loaders.BatchPlan``), and every process validates on
         all validation windows."""
         rank, world = process_shard()
         if self.role != "train" or world == 1:

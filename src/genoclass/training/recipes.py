@@ -46,6 +46,8 @@ class FitSettings:
     trunk_lr_scale: float = 1.0
     #: threads, determinism, accelerator, processes and precision (``training.runtime``)
     runtime: Runtime = Runtime()
+    workers: int = default_of("workers")
+    max_steps: int | None = default_of("max_steps")
 
     @classmethod
     def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:

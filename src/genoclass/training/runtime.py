@@ -13,7 +13,7 @@ another.
 Several processes (``devices`` x ``num_nodes`` > 1) train one model together with
 Lightning's DDP: every process runs the whole command, only rank 0 writes outputs
 (``genoclass.config.is_main_process``), and each process takes an equal share of every
-global batch (``data.loaders.ShardedBatches``); see docs/scaling.md.
+global batch (``data.loaders.BatchPlan``); see docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Runtime:
             "strategy": self.lightning_strategy(),
             "precision": self.precision,
             "deterministic": self.deterministic,
-            # every process takes its share of each global batch itself (ShardedBatches) and
+            # every process takes its share of each global batch itself (BatchPlan) and
             # validates on the whole validation set; batch norm keeps per-process statistics
             # (Lightning's default: masked batch norm has no synchronised version)
             "use_distributed_sampler": False,

@@ -11,6 +11,7 @@ data is one ``register_input_converter`` call.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,7 @@ from genoclass.training.classifier import Classifier, load_classifier
 from genoclass.training.export import OnnxPredictor, export_onnx
 from genoclass.training.progress import progress as show_progress
 from genoclass.workflows.fitting import split_metrics
+from genoclass.workflows.inputs import with_text
 from genoclass.workflows.kinds import featurizer_from_state, input_kind
 
 
@@ -350,15 +352,8 @@ def store_rows_input(
     if not isinstance(featurizer, SequenceFeaturizer):
         sequences = table.assign(sequence=store.sequences(rows))
         return RunInput(table, y, featurizer.transform(sequences, y))
-    features = store.features(
-        rows,
-        y=y,
-        input_kind=featurizer.input_kind,
-        max_len=featurizer.input_length,
-        crop=featurizer.crop,
-        fixed_width=featurizer.input_length if featurizer.fixed_length else None,
-    )
-    return RunInput(table, y, features)
+    on_store = dataclasses.replace(featurizer, store=store)
+    return RunInput(table, y, on_store.transform(pd.DataFrame({"store_row": rows}), y))
 
 
 def _from_frame(
@@ -427,15 +422,22 @@ def read_for_run(
         }
     )
     kind = input_kind(run.card.input["input_kind"])
-    table = kind.reader(config, labels_required=labels_required).table
+    data = kind.reader(config, labels_required=labels_required)
+    table = data.table
     if split is not None:
         if run.directory is None:
             raise InputError("split needs a saved run directory (it records the splits)")
         recorded = pd.read_parquet(RunFiles(run.directory).splits)
-        keep = set(recorded.loc[recorded["split"] == split, "id"])
-        table = table[table["id"].isin(keep)].reset_index(drop=True)
+        chosen = recorded["split"] == split
+        # a run trained on this store names its rows by store row, any other run by id
+        key = "store_row" if "store_row" in recorded and "store_row" in table else "id"
+        if key not in table:
+            table = with_text(table, data.store)
+        table = table[table[key].isin(set(recorded.loc[chosen, key]))].reset_index(drop=True)
         if table.empty:
             raise InputError(f"no rows of split {split!r} of this run found", path=path)
+    if data.store is not None and "sequence" not in table:
+        table = with_text(table, data.store)
     return table
 
 

@@ -104,7 +104,7 @@ def run_crossval(config: TrainConfig, *, overwrite: bool = False, progress: bool
                         fold_config,
                         overwrite=True,
                         progress=progress,
-                        data=LabelledData(fold_table, data.info),
+                        data=LabelledData(fold_table, data.info, data.store),
                     )
                 rows.append(_fold_row(run_dir, seed, fold + 1))
                 steps.step(_fold_note(rows[-1], config.cv, earlier))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from genoclass.data.groups import (
     split_group_ids,
     warn_dominated,
 )
-from genoclass.data.leakage import cross_split_duplicates
-from genoclass.data.loaders import SequenceFeatures
+from genoclass.data.leakage import HASH_COLUMNS, cross_split_duplicates
 from genoclass.data.splits import SPLITS, assign_splits
+from genoclass.data.store import SequenceStore
 from genoclass.errors import InputError
 from genoclass.evaluation.bootstrap import bootstrap_ci
 from genoclass.evaluation.metrics import classification_metrics
@@ -46,7 +46,7 @@ from genoclass.training.fit import seed_everything
 from genoclass.training.recipes import FitSettings
 from genoclass.training.runtime import Runtime, applied
 from genoclass.training.transfer import build_initial_model
-from genoclass.workflows.inputs import LabelledData
+from genoclass.workflows.inputs import LabelledData, with_text
 from genoclass.workflows.kinds import input_kind
 
 
@@ -60,6 +60,13 @@ class PreparedData:
     featurizer: Featurizer
     features: dict[str, Any]
     info: dict[str, Any]
+    store: SequenceStore | None = None
+
+    def ids(self, rows: pd.DataFrame) -> np.ndarray:
+        """Record ids of some rows of ``table`` (read from the store when the table has none)."""
+        if "id" in rows:
+            return rows["id"].to_numpy()
+        return np.array(self.store.ids(rows["store_row"].to_numpy()), dtype=object)
 
 
 def fingerprint(table: pd.DataFrame, *, with_split: bool = False) -> str:
@@ -82,7 +89,11 @@ def split_groups(table: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
 def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> PreparedData:
     """Assign splits, index labels, fit the featurizer on training rows, check that a
     training batch fits the memory limit, encode every split."""
-    table = data.table.reset_index(drop=True)
+    # new columns replace the caller's, never change them: no copy of the rows needed
+    table = data.table.set_axis(pd.RangeIndex(len(data.table)), copy=False)
+    featurizer = input_kind(spec.input_kind).featurizer(spec, config)
+    if data.store is not None:
+        table = _on_store(featurizer, data.store, table)
     check_single_samples(table, config.data)
     groups = split_groups(table, config)
     table["split"] = assign_splits(
@@ -99,7 +110,7 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
     check_training_classes(table, files)
     y = table["label"].map({c: i for i, c in enumerate(classes)}).to_numpy(np.int64)
     train_rows = (table["split"] == "train").to_numpy()
-    featurizer = input_kind(spec.input_kind).featurizer(spec, config).fit(table[train_rows])
+    featurizer = featurizer.fit(table[train_rows])
     if spec.family == "neural":
         _check_batch_fits(config, spec, classes, featurizer.input_length, table[train_rows])
         warn_few_steps(int(train_rows.sum()), config.batch_size, config.epochs)
@@ -110,9 +121,10 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
             features[split] = featurizer.transform(table[rows], y[rows])
     augment = augmenter_from_settings(config.augment)
     if augment is not None:  # training rows only; validation and test stay untouched
-        if not isinstance(features["train"], SequenceFeatures):
+        augmented = getattr(features["train"], "augmented", None)
+        if augmented is None:
             raise InputError(f"augmentation needs a sequence model, not {spec.name!r}")
-        features["train"] = replace(features["train"], augment=augment, seed=config.seed)
+        features["train"] = augmented(augment, config.seed)
     info = dict(data.info)
     describe = getattr(featurizer, "summary", None)  # featurizers may report what fitting did
     if describe is not None:
@@ -126,9 +138,31 @@ def prepare(config: TrainConfig, spec: ModelSpec, data: LabelledData) -> Prepare
         s: table.loc[table["split"] == s, "label"].value_counts().sort_index().to_dict()
         for s in SPLITS
     }
-    if "sequence" in table:
+    if "sequence" in table or HASH_COLUMNS[0] in table:
         info["duplicates"] = cross_split_duplicates(table)
-    return PreparedData(table, classes, y, featurizer, features, info)
+    return PreparedData(table, classes, y, featurizer, features, info, data.store)
+
+
+#: rows of a packed store that a model needing sequence text (k-mer counts, embeddings of
+#: another run's trunk) may read into memory; larger stores train token / one-hot models
+STORE_TEXT_ROWS = 1_000_000
+
+
+def _on_store(featurizer: Featurizer, store: SequenceStore, table: pd.DataFrame) -> pd.DataFrame:
+    """Let ``featurizer`` read a packed store's rows lazily when it can (token and one-hot
+    models); otherwise add the sequences and ids to the table, for a store of at most
+    :data:`STORE_TEXT_ROWS` rows (an input error beyond)."""
+    if hasattr(featurizer, "store"):
+        featurizer.store = store
+        return table
+    if len(table) > STORE_TEXT_ROWS:
+        raise InputError(
+            f"a model reading sequence text (not tokens or one-hot) trains on packed stores "
+            f"of at most {STORE_TEXT_ROWS:,} rows; this one has {len(table):,}: choose a "
+            "token or one-hot model (genoclass models) or train on the source file",
+            path=store.path,
+        )
+    return with_text(table, store)
 
 
 def _check_batch_fits(

@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from genoclass.config import TrainConfig
+from genoclass.data.leakage import HASH_COLUMNS
+from genoclass.data.store import MANIFEST, SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.expression.pipeline import AUTO, parse_steps
 from genoclass.expression.scale import check_non_negative
 from genoclass.io.expression import read_expression, read_label_table
 from genoclass.io.records import GROUP_COLUMN
 from genoclass.io.sequences import read_sequences
+from genoclass.io.textfile import file_sha256
 from genoclass.models import ModelSpec, get_spec
 from genoclass.sequence.augment import augmenter_from_settings
 from genoclass.training.embedding import embedding_spec
@@ -55,10 +59,16 @@ def check_named(config: TrainConfig) -> tuple[ModelSpec, dict[str, Any]]:
 
 @dataclass
 class LabelledData:
-    """One table of samples (``id``, ``label``, ``split`` + modality columns) and facts about it."""
+    """One table of samples (``id``, ``label``, ``split`` + modality columns) and facts about it.
+
+    Read from a packed sequence store, the table holds no sequences and no ids: ``store_row``
+    (the row of ``store``) and the ``hash`` / ``hash_rc`` keys of each sequence stand in for
+    them, and batches are read from the store as training asks for them.
+    """
 
     table: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    store: SequenceStore | None = None
 
 
 #: reads one file for a role ("data", "test" or "val"): (sample table, facts about the file)
@@ -102,7 +112,10 @@ def _check_ids_across_files(table: pd.DataFrame, config: TrainConfig) -> None:
 
 
 def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
-    """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences."""
+    """Read ``config.data`` (and ``--test`` / ``--val`` files) as sequences; a packed store
+    (``genoclass data pack``) is opened instead (:func:`read_store_inputs`)."""
+    if is_store(config.data):
+        return read_store_inputs(config, labels_required=labels_required)
 
     def read_file(role: str, path: str) -> tuple[pd.DataFrame, dict[str, Any]]:
         data = read_sequences(
@@ -122,6 +135,51 @@ def read_sequence_inputs(config: TrainConfig, *, labels_required: bool = True) -
         return data.table.copy(), facts
 
     return read_roles(config, read_file)
+
+
+def read_store_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:
+    """Open the packed store ``config.data`` lazily: a table of its rows' labels, official
+    splits (kept unless ``--ignore-splits``), source rows and sequence hashes, without
+    reading one sequence. Separate --test / --val files, --group-col and --split-by need
+    what a store does not hold and are input errors."""
+    for option, value in (("--test", config.test), ("--val", config.val)):
+        if value:
+            raise InputError(
+                f"{option} cannot be combined with a packed store: pack the rows "
+                "into the store with a split column instead",
+                path=config.data,
+            )
+    for option, value in (("--group-col", config.group_col), ("--split-by", config.split_by)):
+        if value:
+            raise InputError(
+                f"{option} needs ids or columns a packed store does not keep", path=config.data
+            )
+    store = SequenceStore(config.data)
+    if labels_required:
+        store.y()  # every row labelled (an error names the first unlabelled one)
+    table = store.table()
+    if config.ignore_splits:
+        table["split"] = None
+    table["store_row"] = np.arange(len(store), dtype=np.int64)
+    hashes = np.asarray(store.hashes)
+    table[HASH_COLUMNS[0]], table[HASH_COLUMNS[1]] = hashes[:, 0], hashes[:, 1]
+    facts = {
+        "path": str(config.data),
+        "format": "store",
+        "rows": len(store),
+        "manifest_sha256": file_sha256(store.path / MANIFEST),
+        "source": store.manifest.get("source"),
+        "cleaning": store.manifest.get("cleaning"),
+    }
+    return LabelledData(table, {"files": {"data": facts}}, store=store)
+
+
+def with_text(table: pd.DataFrame, store: SequenceStore) -> pd.DataFrame:
+    """Rows of a packed store's table with their ids and sequences read from the store, as
+    a sequence file's table has them (one Python string per row: for modest row counts)."""
+    rows = table["store_row"].to_numpy()
+    ids = table["id"] if "id" in table else store.ids(rows)
+    return table.assign(id=ids, sequence=store.sequences(rows))
 
 
 def read_expression_inputs(config: TrainConfig, *, labels_required: bool = True) -> LabelledData:

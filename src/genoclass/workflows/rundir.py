@@ -61,10 +61,11 @@ def write_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, default=_plain))
 
 
-def write_yaml(path: Path, data: Any) -> None:
-    """Write YAML atomically (temp file + rename)."""
+def write_yaml(path: Path, data: Any, *, comment: str | None = None) -> None:
+    """Write YAML atomically (temp file + rename), after a ``# comment`` line when given."""
     plain = json.loads(json.dumps(data, default=_plain))
-    write_text_atomic(path, yaml.safe_dump(plain, sort_keys=False))
+    header = f"# {comment}\n" if comment else ""
+    write_text_atomic(path, header + yaml.safe_dump(plain, sort_keys=False))
 
 
 def _plain(value: Any) -> Any:

@@ -14,9 +14,11 @@ from genoclass.atomic import write_table_atomic
 from genoclass.config import HF_PREFIX, TrainConfig, is_main_process, read_yaml_mapping
 from genoclass.data.leakage import SubstringIndex
 from genoclass.data.qc import cheap_checks
+from genoclass.data.store import MANIFEST
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
+from genoclass.io.textfile import file_sha256
 from genoclass.models.serialize import META, read_card_json
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import tokenize
@@ -85,10 +87,7 @@ def train(
     prep.info["checks"] = cheap_checks(prep.table)  # once per run, not per candidate or trial
     announce(prep)
     leakage = init_corpus_leakage(config.init, prep.table) if config.init else None
-    train_rows = prep.table[prep.table["split"] == "train"]
-    card = model_card(
-        config, prep, training_data={"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
-    )
+    card = model_card(config, prep, training_data=training_data(prep.table))
     out = Path(config.out)
     with staged_directory(out, overwrite=overwrite, resume=resume) as stage:
         fitted = fit_one(
@@ -107,6 +106,12 @@ def train(
             metrics["auto"] = auto
         write_run(RunFiles(stage), config, prep, fitted, metrics)
     return TrainingResult(out, fitted.classifier, metrics, config)
+
+
+def training_data(table: pd.DataFrame) -> dict[str, Any]:
+    """model.json's record of the training rows: their fingerprint and number."""
+    train_rows = table[table["split"] == "train"]
+    return {"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
 
 
 def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None:
@@ -242,21 +247,30 @@ def write_run(
     keep_files = getattr(prep.featurizer, "save", None)  # featurizers may keep files (a trunk)
     if keep_files is not None:
         keep_files(files.model)
-    write_yaml(files.config, config.to_dict())
+    write_yaml(files.config, config.to_dict(), comment=_store_note(prep))
     write_json(files.metrics, metrics)
     test_rows = prep.table[prep.table["split"] == "test"]
     predictions = predictions_frame(
-        test_rows["id"].to_numpy(),
+        prep.ids(test_rows),
         prep.features["test"].y,
         fitted.proba["test"],
         prep.classes,
     )
     write_table_atomic(predictions, files.predictions)
-    split_cols = [c for c in ("id", "source_row", "label", "split") if c in prep.table]
+    split_cols = [c for c in ("id", "store_row", "source_row", "label", "split") if c in prep.table]
     write_table_atomic(prep.table[split_cols], files.splits)
     if fitted.report.history is not None:
         write_table_atomic(fitted.report.history, files.history)
     write_run_report(files.root)
+
+
+def _store_note(prep: PreparedData) -> str | None:
+    """What config.yaml notes about a packed store read as --data: the SHA-256 of its
+    manifest (which holds the checksum of every array), so the exact data can be found."""
+    if prep.store is None:
+        return None
+    sha = file_sha256(prep.store.path / MANIFEST)
+    return f"data: packed sequence store, manifest.json sha256 {sha}"
 
 
 #: settings that may change between an interrupted run and its --resume (paths may move:
