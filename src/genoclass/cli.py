@@ -861,7 +861,10 @@ def build_parser() -> argparse.ArgumentParser:
         "pretrain", help="self-supervised pretraining of a model's trunk on unlabelled sequences"
     )
     p.add_argument(
-        "--data", nargs="+", required=True, help="FASTA/CSV/TSV/Parquet files or folders"
+        "--data",
+        nargs="+",
+        required=True,
+        help="FASTA/CSV/TSV/Parquet files or folders, or packed stores (genoclass data pack)",
     )
     p.add_argument("--model", help="registered neural sequence model (default fast_accurate_cnn)")
     p.add_argument(

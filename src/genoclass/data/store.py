@@ -30,7 +30,7 @@ import copy
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -223,6 +223,17 @@ class SequenceStore:
         if wrong.size:
             self._corrupt("tokens", f"row {rows[wrong[0]]}: token ids outside 1-5")
         return out, lengths
+
+    def token_blocks(self, residues: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every row in order, as :meth:`gather`'s (tokens, lengths) of consecutive rows
+        holding about ``residues`` tokens per block (a longer row is a block of its own)."""
+        ends = np.asarray(self.array("offsets"))
+        start = 0
+        while start < len(self):
+            stop = int(np.searchsorted(ends, ends[start] + residues, side="right")) - 1
+            stop = min(max(stop, start + 1), len(self))
+            yield self.gather(np.arange(start, stop))
+            start = stop
 
     def _read(self, name: str, starts: list[int], sizes: list[int], dtype: str) -> np.ndarray:
         """Bytes ``[start, start + size)`` of an array file, back to back. Positioned reads

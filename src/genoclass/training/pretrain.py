@@ -37,6 +37,7 @@ from torch import nn
 from genoclass.config import SEED, Bounds, ComputeSettings, check_fields, plain_precision, setting
 from genoclass.data.leakage import SubstringIndex
 from genoclass.data.loaders import epoch_seed, process_shard
+from genoclass.data.store import SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.io.stream import CHUNK_BYTES, SequenceStream
 from genoclass.sequence.encoding import ONE_HOT_TABLE, residue_tokens
@@ -107,6 +108,9 @@ def window_blocks(
     block, from every source in order (see the module docstring for where windows start),
     reading about ``chunk_bytes`` of text at a time."""
     for path in paths:
+        if is_store(path):
+            yield from _store_windows(SequenceStore(path), window, stride, chunk_bytes)
+            continue
         stream = SequenceStream(
             path,
             format=fmt,
@@ -127,11 +131,27 @@ def window_blocks(
                     yield block
 
 
+def _store_windows(
+    store: SequenceStore, window: int, stride: int, chunk_bytes: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The windows of every row of a packed store (each row a record), reading about
+    ``chunk_bytes`` tokens at a time."""
+    for tokens, lengths in store.token_blocks(chunk_bytes):
+        for row, n in zip(tokens, lengths, strict=True):
+            block = _RecordWindows(window, stride).add(row[:n], closed=True)
+            if len(block[0]):
+                yield block
+
+
 def read_sequences_of(paths: list[str]) -> list[str]:
-    """Every sequence of the files or folders ``paths`` (any streamable format; labels
-    ignored), as text."""
+    """Every sequence of the files or folders ``paths`` (any streamable format or a packed
+    store; labels ignored), as text."""
     out: list[str] = []
     for path in source_paths(paths):
+        if is_store(path):
+            store = SequenceStore(path)
+            out += store.sequences(np.arange(len(store)))
+            continue
         for chunk in SequenceStream(path):
             text, ends = bytes(chunk.residues).decode(), chunk.offsets.tolist()
             out += [text[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
