@@ -189,3 +189,13 @@ def test_pretraining_checks_its_process_options():
     with pytest.raises(InputError, match="must be divisible by --devices x --num-nodes = 6"):
         PretrainConfig(data=["x"], batch_size=64, devices=3, num_nodes=2)
     assert PretrainConfig(data=["x"], precision=32).precision == "32"
+
+
+def test_each_process_augments_its_share_from_its_own_stream(monkeypatch):
+    keys = []
+    for rank in range(2):
+        monkeypatch.setattr(loaders, "process_shard", lambda r=rank: (r, 2))
+        keys.append([index for _, index, _ in BatchPlan(20, 8, shuffle=True, seed=3)])
+    assert keys == [[0, 2, 4], [1, 3, 5]]  # batch index x processes + rank: never shared
+    monkeypatch.setattr(loaders, "process_shard", lambda: (0, 1))
+    assert [index for _, index, _ in BatchPlan(20, 8, shuffle=True, seed=3)] == [0, 1, 2]

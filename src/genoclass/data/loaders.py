@@ -200,7 +200,8 @@ class BatchPlan(Sampler[tuple[int, int, np.ndarray]]):
             if len(rows) < world:
                 return
             lo, hi = rank * len(rows) // world, (rank + 1) * len(rows) // world
-            yield self.epoch, index, rows[lo:hi]
+            # each process's share its own augmentation stream (index itself with one process)
+            yield self.epoch, index * world + rank, rows[lo:hi]
 
     def __len__(self) -> int:
         full, rest = divmod(self.n, self.batch_size)
