@@ -14,11 +14,9 @@ from genoclass.atomic import write_table_atomic
 from genoclass.config import HF_PREFIX, TrainConfig, is_main_process, read_yaml_mapping
 from genoclass.data.leakage import SubstringIndex
 from genoclass.data.qc import cheap_checks
-from genoclass.data.store import MANIFEST
 from genoclass.errors import InputError
 from genoclass.evaluation.metrics import predictions_frame
 from genoclass.io.run_files import RunFiles
-from genoclass.io.textfile import file_sha256
 from genoclass.models.serialize import META, read_card_json
 from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import tokenize
@@ -269,7 +267,7 @@ def _store_note(prep: PreparedData) -> str | None:
     manifest (which holds the checksum of every array), so the exact data can be found."""
     if prep.store is None:
         return None
-    sha = file_sha256(prep.store.path / MANIFEST)
+    sha = prep.info["files"]["data"]["manifest_sha256"]  # hashed when the store was opened
     return f"data: packed sequence store, manifest.json sha256 {sha}"
 
 
