@@ -431,8 +431,8 @@ def read_for_run(
         chosen = recorded["split"] == split
         # a run trained on this store names its rows by store row, any other run by id
         key = "store_row" if "store_row" in recorded and "store_row" in table else "id"
-        if key not in table:
-            table = with_text(table, data.store)
+        if key not in table:  # a store's ids only: sequences are read for the kept rows below
+            table = table.assign(id=data.store.ids(table["store_row"].to_numpy()))
         table = table[table[key].isin(set(recorded.loc[chosen, key]))].reset_index(drop=True)
         if table.empty:
             raise InputError(f"no rows of split {split!r} of this run found", path=path)
