@@ -165,6 +165,15 @@ def process_shard() -> tuple[int, int]:
     return 0, 1
 
 
+def batch_share(size: int, rank: int, world: int) -> slice | None:
+    """Rank ``rank``'s rows of a global batch of ``size`` rows shared by ``world`` processes:
+    ``[rank * size // world, (rank + 1) * size // world)``; None for a batch of fewer rows
+    than processes (it cannot give each one a row: left out)."""
+    if size < world:
+        return None
+    return slice(rank * size // world, (rank + 1) * size // world)
+
+
 class BatchPlan(Sampler[tuple[int, int, np.ndarray]]):
     """The batches of a loader as (epoch, index, rows): the rows in order, or (``shuffle``)
     in a permutation drawn from (seed, epoch) alone. The training loop announces each epoch
@@ -197,11 +206,11 @@ class BatchPlan(Sampler[tuple[int, int, np.ndarray]]):
         rank, world = self._shard()
         for index, start in enumerate(range(0, self.n, self.batch_size)):
             rows = order[start : start + self.batch_size]
-            if len(rows) < world:
+            share = batch_share(len(rows), rank, world)
+            if share is None:
                 return
-            lo, hi = rank * len(rows) // world, (rank + 1) * len(rows) // world
             # each process's share its own augmentation stream (index itself with one process)
-            yield self.epoch, index * world + rank, rows[lo:hi]
+            yield self.epoch, index * world + rank, rows[share]
 
     def __len__(self) -> int:
         full, rest = divmod(self.n, self.batch_size)

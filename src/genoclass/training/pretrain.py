@@ -36,7 +36,7 @@ from torch import nn
 
 from genoclass.config import SEED, Bounds, ComputeSettings, check_fields, plain_precision, setting
 from genoclass.data.leakage import SubstringIndex
-from genoclass.data.loaders import epoch_seed, process_shard
+from genoclass.data.loaders import batch_share, epoch_seed, process_shard
 from genoclass.data.store import SequenceStore, is_store
 from genoclass.errors import InputError
 from genoclass.io.stream import CHUNK_BYTES, SequenceStream
@@ -295,9 +295,8 @@ class WindowStream(torch.utils.data.IterableDataset):
             yield from self._global_batches()
             return
         for batch in self._global_batches():
-            k = len(batch["x"])
-            if k >= world:
-                share = slice(rank * k // world, (rank + 1) * k // world)
+            share = batch_share(len(batch["x"]), rank, world)
+            if share is not None:
                 yield {key: value[share] for key, value in batch.items()}
 
     def _mixed(
