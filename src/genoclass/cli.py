@@ -174,10 +174,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         metric=args.metric,
         cross=args.cross.split(",") if args.cross else None,
         variants=load_variants(args.variants) if args.variants else None,
+        select=args.select,
     )
     if not is_main_process():  # rank 0 of several processes wrote and shows the comparison
         return 0
     _print_comparison(out)
+    if args.select:
+        chosen = json.loads((out / "comparison.json").read_text())["selection"]
+        print(
+            f"selected on validation: {chosen['chosen']} seed {chosen['seed']} "
+            f"(run copied to {out / chosen['directory']})"
+        )
     print(f"comparison: {out / 'comparison.csv'}\nreport: {out / 'comparison.html'}")
     return 0
 
@@ -764,11 +771,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model",
         help="registered model name (see `genoclass models`), or `auto`: fit the candidates "
-        "for the data (sequences: kmer_nb, kmer_lr, fast_accurate_cnn, gated_dilated_cnn; "
-        "expression: logistic_regression, random_forest, expr_mlp) and keep the one with the "
-        "highest validation MCC",
+        "for the data, each with its own recipe (sequences: kmer_nb, kmer_lr, "
+        "fast_accurate_cnn, gated_dilated_cnn; expression: logistic_regression, "
+        "random_forest, expr_mlp) and keep the one with the highest validation MCC",
     )
     _training_options(p)
+    p.add_argument(
+        "--time-budget",
+        metavar="MIN",
+        help="wall-clock minutes for the whole fit: a neural fit stops at the end of the epoch "
+        "that spends it (keeping its best epoch); --model auto runs its candidates cheapest "
+        "first and skips those it leaves no time for (default: no limit)",
+    )
     p.add_argument(
         "--cv",
         type=int,
@@ -811,6 +825,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cross",
         help="comma-separated labelled files every run is also scored on (default: none)",
+    )
+    p.add_argument(
+        "--select",
+        action="store_true",
+        help="also pick the model with the highest mean validation MCC (never test) and copy "
+        "its best-validation run to OUT/selected, an ordinary run directory (default: off)",
     )
     _training_options(p)
     p.add_argument("--out", required=True, help="compare directory (re-run to resume)")

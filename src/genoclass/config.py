@@ -296,6 +296,11 @@ class TrainConfig(ComputeSettings):
     workers: int = setting(0, Bounds("int", 0, 256), "fit")
     #: stop after this many optimiser steps (None: after --epochs)
     max_steps: int | None = setting(None, Bounds("int", 1, 10**12, optional=True), "fit")
+    #: wall-clock minutes for the whole fit (None: no limit); a neural fit stops at the end of
+    #: the epoch that spends it, and ``--model auto`` skips the candidates it leaves no time for
+    time_budget: float | None = setting(
+        None, Bounds("float", 0, 10**6, open_low=True, optional=True), "fit"
+    )
 
     def __post_init__(self) -> None:
         self.precision = plain_precision(self.precision)

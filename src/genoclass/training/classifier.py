@@ -42,13 +42,15 @@ from genoclass.training.transfer import (
 
 @dataclass
 class FitReport:
-    """What fitting did: per-epoch history, epochs run and best epoch (neural models only;
-    None for models fitted in one step) and the wall time in seconds."""
+    """What fitting did: per-epoch history, epochs run, best epoch and why the fit stopped
+    (neural models only, ``training.fit.FitResult``; None for models fitted in one step) and
+    the wall time in seconds."""
 
     history: pd.DataFrame | None
     epochs_run: int | None
     best_epoch: int | None
     train_seconds: float
+    stop_reason: str | None = None
 
 
 class Classifier(ABC):
@@ -133,7 +135,13 @@ class NeuralClassifier(Classifier):
             identity=identity,
             transfer=self.transfer,
         )
-        return FitReport(result.history, result.epochs_run, result.best_epoch, result.train_seconds)
+        return FitReport(
+            result.history,
+            result.epochs_run,
+            result.best_epoch,
+            result.train_seconds,
+            result.stop_reason,
+        )
 
     def predict_proba(self, features: FeatureSet) -> np.ndarray:
         return predict_proba(self.model, features)

@@ -54,12 +54,45 @@ HISTORY_COLUMNS = [
 
 @dataclass
 class FitResult:
-    """Outcome of training: per-epoch history, epochs run, best epoch and wall time."""
+    """Outcome of training: per-epoch history, epochs run, best epoch, wall time and why the
+    fit stopped (``stop_reason``: ``epochs`` when every epoch ran, else ``early_stopping``,
+    ``max_steps`` or ``time_budget``)."""
 
     history: pd.DataFrame
     epochs_run: int
     best_epoch: int
     train_seconds: float
+    stop_reason: str = "epochs"
+
+
+class _StopWatch(Callback):
+    """Stops the fit at the end of the epoch at which ``max_seconds`` of wall-clock time
+    (counted from this callback's creation) are spent, when given; records whether it did
+    (``fired``) and the optimiser steps taken (``steps``)."""
+
+    def __init__(self, max_seconds: float | None) -> None:
+        self.max_seconds = max_seconds
+        self.start = time.perf_counter()
+        self.fired = False
+        self.steps = 0
+
+    def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        spent = time.perf_counter() - self.start
+        if self.max_seconds is not None and spent >= self.max_seconds:
+            trainer.should_stop = self.fired = True
+
+    def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+        self.steps = trainer.global_step
+
+    def reason(self, epochs_run: int, settings: FitSettings) -> str:
+        """Why a fit of ``settings`` that ran ``epochs_run`` epochs stopped."""
+        if epochs_run >= settings.epochs:
+            return "epochs"
+        if self.fired:
+            return "time_budget"
+        if settings.max_steps is not None and self.steps >= settings.max_steps:
+            return "max_steps"
+        return "early_stopping"
 
 
 class _HistoryAndBest(Callback):
@@ -118,7 +151,8 @@ def fit_model(
     identity: dict[str, Any] | None = None,
     transfer: Transfer | None = None,
 ) -> FitResult:
-    """Train ``model`` in place and load the weights of its best validation epoch.
+    """Train ``model`` in place and load the weights of its best validation epoch (a fit
+    stopped by ``settings.max_seconds`` keeps its best epoch so far).
 
     Checkpoints for ``resume`` go to ``checkpoint_dir/last.ckpt`` (Lightning's format; they
     are scratch files removed by the caller, never part of a saved model) with ``identity``
@@ -134,7 +168,8 @@ def fit_model(
     module = ClassifierModule(model, n_classes, settings, steps, class_weights, len(train))
     averager = None if settings.ema is None else WeightAverage(model, settings.ema)
     tracker = _HistoryAndBest(averager.averaged_state if averager else None)
-    callbacks: list[Callback] = [tracker] + ([transfer.callback()] if transfer else [])
+    watch = _StopWatch(settings.max_seconds)
+    callbacks: list[Callback] = [tracker, watch] + ([transfer.callback()] if transfer else [])
     callbacks += [averager] if averager else []
     progress = progress_callback() if settings.progress else None
     if progress is not None:
@@ -172,7 +207,9 @@ def fit_model(
     if tracker.best_state is not None:
         model.load_state_dict(tracker.best_state)
     history = pd.DataFrame(tracker.rows, columns=HISTORY_COLUMNS)
-    return FitResult(history, len(tracker.rows), tracker.best_epoch, seconds)
+    epochs_run = len(tracker.rows)
+    reason = watch.reason(epochs_run, settings)
+    return FitResult(history, epochs_run, tracker.best_epoch, seconds, reason)
 
 
 def lightning_fit(

@@ -48,6 +48,8 @@ class FitSettings:
     runtime: Runtime = Runtime()
     workers: int = default_of("workers")
     max_steps: int | None = default_of("max_steps")
+    #: stop at the end of the epoch at which this many wall-clock seconds of fitting are spent
+    max_seconds: float | None = None
 
     @classmethod
     def from_config(cls, config: TrainConfig, *, progress: bool = False) -> FitSettings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from genoclass.training.progress import Steps
 from genoclass.training.runtime import wait_for_rank_zero
 from genoclass.workflows.apply import evaluate_run
 from genoclass.workflows.inputs import check_run
-from genoclass.workflows.rundir import write_json
+from genoclass.workflows.rundir import staged_directory, write_json
 from genoclass.workflows.train import run_training
 
 #: test-set metrics tabulated per model (metrics.json "test" block)
@@ -117,6 +118,7 @@ def run_compare(
     cross: list[str] | None = None,
     variants: dict[str, dict[str, Any]] | None = None,
     progress: bool = True,
+    select: bool = False,
 ) -> Path:
     """Train every model for seeds ``base.seed .. base.seed + seeds - 1`` and write
     ``comparison.csv``, ``comparison.json``, ``runs.csv``, ``comparison.png`` and
@@ -127,6 +129,8 @@ def run_compare(
     set, else by the seed, so the split also varies across seeds). ``cross`` files are
     scored by every trained run (e.g. a human-trained model on chimp data). An entry of
     ``models`` may name a variant (``load_variants``) instead of a registered model.
+    ``select`` also picks a model on validation and copies its run to ``out/selected``
+    (``select_run``).
     """
     out = Path(out)
     if (seeds is not None and seeds < 1) or not models:
@@ -154,6 +158,8 @@ def run_compare(
             wait_for_rank_zero()  # the other processes read the run only once it is written
         if not is_main_process():
             return
+        if select:  # known after the first run: every run splits the same data alike
+            validation_of(run_dir)
         for path in cross or []:
             _cross_score(out, name, seed, path)
         steps.step(_run_note(run_dir, name, seed, metric))
@@ -190,11 +196,66 @@ def run_compare(
         "cross_data": cross or [],
     }
     result["splits_identical"] = _splits_identical(out, models, seed_list)
+    if select:
+        result["selection"] = select_run(out, models, seed_list)
     write_table_atomic(runs, out / "runs.csv")
     write_table_atomic(pd.DataFrame(result["summary"]), out / "comparison.csv")
     write_json(out / "comparison.json", result)
     write_compare_report(out)
     return out
+
+
+#: the compare directory's copy of the run chosen by ``--select``
+SELECTED = "selected"
+SELECTION = (
+    "the model with the highest mean validation MCC over seeds (ties: the first listed), "
+    "and its run with the highest validation MCC (ties: the first seed); test figures are "
+    "never read"
+)
+
+
+def validation_of(run_dir: Path) -> dict[str, float]:
+    """The validation MCC, accuracy and macro F1 of a finished run; an input error when the
+    run had no validation split (``--select`` chooses on it)."""
+    val = RunFiles(run_dir).read_metrics().get("val")
+    if not val:
+        raise InputError(
+            "--select chooses on the validation split, and these runs have none: give --val "
+            "or --val-size > 0"
+        )
+    return {f"val_{m}": val[m] for m in ("mcc", "accuracy", "f1_macro")}
+
+
+def select_run(out: Path, models: list[str], seeds: list[int]) -> dict[str, Any]:
+    """Choose on validation (``SELECTION``), copy the chosen run to ``out/selected`` (an
+    ordinary run directory: ``predict --model out/selected`` loads it; replaced atomically)
+    and return the record for comparison.json: the choice and every run's validation
+    figures."""
+    rows = []
+    for name in models:
+        runs = [{"seed": seed, **validation_of(run_dir_of(out, name, seed))} for seed in seeds]
+        mcc = pd.Series([r["val_mcc"] for r in runs], dtype=float)
+        rows.append(
+            {
+                "model": name,
+                "val_mcc_mean": float(mcc.mean()),
+                "val_mcc_sd": float(mcc.std()) if len(mcc) > 1 else 0.0,
+                "runs": runs,
+            }
+        )
+    best = max(rows, key=lambda row: row["val_mcc_mean"])  # max keeps the first of equals
+    run = max(best["runs"], key=lambda r: r["val_mcc"])
+    source = run_dir_of(out, best["model"], run["seed"])
+    with staged_directory(out / SELECTED, overwrite=True) as stage:
+        shutil.copytree(source, stage, dirs_exist_ok=True)
+    return {
+        "selection": SELECTION,
+        "chosen": best["model"],
+        "seed": run["seed"],
+        "run": source.relative_to(out).as_posix(),
+        "directory": SELECTED,
+        "validation": rows,
+    }
 
 
 def _run_note(run_dir: Path, name: str, seed: int, metric: str) -> str:

@@ -77,6 +77,18 @@ def fingerprint(table: pd.DataFrame, *, with_split: bool = False) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
+def training_data(table: pd.DataFrame) -> dict[str, Any]:
+    """model.json's record of the training rows: their fingerprint and number."""
+    train_rows = table[table["split"] == "train"]
+    return {"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
+
+
+def require_test(prep: PreparedData) -> None:
+    """A run is measured on its test split: an input error when ``prep`` has no test rows."""
+    if "test" not in prep.features:
+        raise InputError("no test rows: give --test or a test_size > 0")
+
+
 def split_groups(table: pd.DataFrame, config: TrainConfig) -> np.ndarray | None:
     """Group ids keeping duplicates, similar sequences (``--dedup``) and user groups
     (``--group-col``, ``--split-by``) on one side of every split; None when none is asked."""
@@ -259,13 +271,15 @@ def fit_one(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     identity: dict[str, Any] | None = None,
+    max_seconds: float | None = None,
 ) -> FittedModel:
     """Build ``config.model`` (seeded by ``config.seed``), fit it on ``prep``'s training
     split (validation picks the best epoch), and score those of ``splits`` that ``prep``
     holds, with ``config``'s threads, determinism and accelerator (``training.runtime``).
     With ``config.init`` the model starts from that run's trunk
     (``training.transfer.build_initial_model``); ``checkpoint_dir``, ``resume`` and
-    ``identity`` make an interrupted fit resumable."""
+    ``identity`` make an interrupted fit resumable; a neural fit stops at the end of the
+    epoch that spends ``max_seconds`` (default: ``config.time_budget``)."""
     seed_everything(config.seed)
     card = card or model_card(config, prep)
     model, transfer = build_initial_model(config, card)  # from scratch unless --init
@@ -274,20 +288,30 @@ def fit_one(
         classifier.transfer = transfer
     train = prep.features["train"]
     weights = balanced_class_weights(train.y, len(prep.classes)) if config.class_weights else None
+    settings = FitSettings.from_config(config, progress=progress)
+    if max_seconds is None and config.time_budget is not None:
+        max_seconds = config.time_budget * 60
+    settings.max_seconds = max_seconds
     with applied(Runtime.of(config)) as runtime:
         report = classifier.fit(
             train,
             prep.features.get("val"),
-            FitSettings.from_config(config, progress=progress),
+            settings,
             class_weights=weights,
             checkpoint_dir=checkpoint_dir,
             resume=resume,
             identity=identity,
         )
         fitted = FittedModel(classifier, report, prep, runtime=runtime)
-        for split in (s for s in splits if s in prep.features):
-            start = time.perf_counter()
-            fitted.proba[split] = classifier.predict_proba(prep.features[split])
-            if split == "test":
-                fitted.test_seconds = time.perf_counter() - start
+        score_splits(fitted, splits)
     return fitted
+
+
+def score_splits(fitted: FittedModel, splits: tuple[str, ...]) -> None:
+    """Add to ``fitted`` the class probabilities of those of ``splits`` its data holds (and
+    the model time of the test split), under the caller's runtime settings."""
+    for split in (s for s in splits if s in fitted.prep.features):
+        start = time.perf_counter()
+        fitted.proba[split] = fitted.classifier.predict_proba(fitted.prep.features[split])
+        if split == "test":
+            fitted.test_seconds = time.perf_counter() - start

@@ -25,6 +25,12 @@ def partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
+def refuse_existing(out: Path, *, overwrite: bool) -> None:
+    """An input error when the output directory ``out`` exists and may not be replaced."""
+    if out.exists() and not overwrite:
+        raise InputError("output directory exists; pass --overwrite to replace it", path=out)
+
+
 @contextmanager
 def staged_directory(out: Path, *, overwrite: bool = False, resume: bool = False) -> Iterator[Path]:
     """Yield a staging directory that becomes ``out`` only if the block succeeds.
@@ -38,8 +44,7 @@ def staged_directory(out: Path, *, overwrite: bool = False, resume: bool = False
     if not is_main_process():
         yield partial_path(out)
         return
-    if out.exists() and not overwrite:
-        raise InputError("output directory exists; pass --overwrite to replace it", path=out)
+    refuse_existing(out, overwrite=overwrite)
     stage = partial_path(out)
     if stage.exists() and not resume:
         shutil.rmtree(stage)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from genoclass.reporting.run_report import write_run_report
 from genoclass.sequence.encoding import tokenize
 from genoclass.training.classifier import Classifier
 from genoclass.training.pretrain import corpus_occurrences, read_sequences_of
+from genoclass.training.runtime import Runtime, applied
 from genoclass.training.transfer import model_folder
-from genoclass.workflows.auto import AUTO, choose_model
+from genoclass.workflows.auto import AUTO, check_auto, choose_model
 from genoclass.workflows.fitting import (
     FittedModel,
     PreparedData,
@@ -31,10 +31,13 @@ from genoclass.workflows.fitting import (
     fit_one,
     model_card,
     prepare,
+    require_test,
+    score_splits,
+    training_data,
 )
 from genoclass.workflows.inputs import LabelledData, check_run
 from genoclass.workflows.kinds import input_kind
-from genoclass.workflows.rundir import staged_directory, write_json, write_yaml
+from genoclass.workflows.rundir import refuse_existing, staged_directory, write_json, write_yaml
 
 
 @dataclass
@@ -72,16 +75,13 @@ def train(
     prepare, fit one configuration, measure it and write the run directory."""
     if not config.out:
         raise InputError("--out is required")
-    auto = None
     if config.model == AUTO:
-        auto, data = choose_model(config, progress=progress, data=data)
-        config = dataclasses.replace(config, model=auto["chosen"])
+        return _train_auto(config, resume=resume, overwrite=overwrite, progress=progress, data=data)
     spec, _ = check_run(config)
     if data is None:
         data = input_kind(spec.input_kind).reader(config)
     prep = prepare(config, spec, data)
-    if "test" not in prep.features:
-        raise InputError("no test rows: give --test or a test_size > 0")
+    require_test(prep)
     prep.info["checks"] = cheap_checks(prep.table)  # once per run, not per candidate or trial
     announce(prep)
     leakage = init_corpus_leakage(config.init, prep.table) if config.init else None
@@ -100,16 +100,35 @@ def train(
         metrics = run_metrics(config, prep, fitted)
         if leakage is not None:
             metrics["init"]["corpus_leakage"] = leakage
-        if auto is not None:
-            metrics["auto"] = auto
         write_run(RunFiles(stage), config, prep, fitted, metrics)
     return TrainingResult(out, fitted.classifier, metrics, config)
 
 
-def training_data(table: pd.DataFrame) -> dict[str, Any]:
-    """model.json's record of the training rows: their fingerprint and number."""
-    train_rows = table[table["split"] == "train"]
-    return {"fingerprint": fingerprint(train_rows), "n": len(train_rows)}
+def _train_auto(
+    config: TrainConfig,
+    *,
+    resume: bool,
+    overwrite: bool,
+    progress: bool,
+    data: LabelledData | None,
+) -> TrainingResult:
+    """``train`` with ``--model auto``: choose a candidate on validation (``workflows.auto``)
+    and write the run from its fitted model, scoring the test split once, after the choice
+    (no second fit); the run's config.yaml holds the chosen candidate's settings."""
+    check_auto(config, resume=resume)
+    out = Path(config.out)
+    refuse_existing(out, overwrite=overwrite)  # before fitting any candidate
+    choice = choose_model(config, progress=progress, data=data)
+    fitted, prep = choice.fitted, choice.fitted.prep
+    prep.info["checks"] = cheap_checks(prep.table)
+    announce(prep)
+    with staged_directory(out, overwrite=overwrite) as stage:
+        with applied(Runtime.of(choice.config)):
+            score_splits(fitted, ("test",))
+        metrics = run_metrics(choice.config, prep, fitted)
+        metrics["auto"] = choice.record
+        write_run(RunFiles(stage), choice.config, prep, fitted, metrics)
+    return TrainingResult(out, fitted.classifier, metrics, choice.config)
 
 
 def init_corpus_leakage(init: str, table: pd.DataFrame) -> dict[str, Any] | None:
@@ -220,10 +239,13 @@ def run_metrics(config: TrainConfig, prep: PreparedData, fitted: FittedModel) ->
         train_seconds=round(report.train_seconds, 3),
         # model time on the encoded test rows (reading and tokenising excluded)
         inference_seq_per_s=round(counts["test"] / max(fitted.test_seconds, 1e-9), 1),
+        stop_reason=report.stop_reason,
         params=fitted.classifier.n_parameters(),
         runtime=fitted.runtime,
         data=prep.info,
     )
+    if config.time_budget is not None:
+        metrics["time_budget_minutes"] = config.time_budget
     transfer = getattr(fitted.classifier, "transfer", None)
     if transfer is not None:
         metrics["init"] = transfer.origin
