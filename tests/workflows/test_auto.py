@@ -184,6 +184,8 @@ def test_time_budget_stops_the_first_candidate_and_skips_the_rest(
     assert skipped[1]["recipe_applied"] == ["augment", "lr"]
     assert skipped[1]["settings"]["epochs"] == 2 and skipped[1]["settings"]["lr"] == 3e-3
     assert "gated_dilated_cnn: skipped (time budget spent" in capsys.readouterr().out
+    report = (out / "report.html").read_text()
+    assert "Model choice (--model auto)" in report and "time budget spent" in report
 
 
 def test_time_budget_stops_a_single_model_after_an_epoch(planted, tmp_path) -> None:

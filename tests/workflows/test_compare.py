@@ -12,6 +12,7 @@ import pytest
 
 from genoclass.cli import main
 from genoclass.data.synthetic import demo_sequences
+from genoclass.workflows.apply import evaluate_run
 
 MODELS = ["cnn", "kmer_nb", "kmer_lr"]
 
@@ -192,3 +193,66 @@ def test_compare_without_seeds_runs_five_on_a_small_training_set(tmp_path, capsy
     )
     assert printed.count(": training") == 10 and "finished earlier" not in printed
     assert result["leads"][0]["text"] in printed
+
+
+def _compare_select(data: Path, test: Path, out: Path) -> dict:
+    argv = ["compare", "--data", str(data), "--test", str(test), "--models", "kmer_lr,kmer_nb"]
+    argv += ["--seeds", "2", "--select", "--out", str(out)]
+    assert main(argv) == 0
+    return json.loads((out / "comparison.json").read_text())
+
+
+def test_select_picks_on_validation_and_poisoned_test_labels_change_nothing(
+    tmp_path: Path, capsys
+) -> None:
+    table = demo_sequences(seed=4, n_per_class=80, length=60)
+    data, test = tmp_path / "data.csv", tmp_path / "test.csv"
+    table.iloc[::2].to_csv(data, index=False)
+    table.iloc[1::2].to_csv(test, index=False)
+    clean = _compare_select(data, test, tmp_path / "clean")
+    selection = clean["selection"]
+    # every model's validation figures, read back from its runs: the highest mean MCC wins
+    val = {
+        name: [
+            json.loads(
+                (tmp_path / "clean" / "runs" / name / f"seed{s}" / "metrics.json").read_text()
+            )["val"]["mcc"]
+            for s in (42, 43)
+        ]
+        for name in ("kmer_lr", "kmer_nb")
+    }
+    means = {name: sum(v) / 2 for name, v in val.items()}
+    assert selection["chosen"] == max(means, key=means.get)
+    rows = {row["model"]: row for row in selection["validation"]}
+    assert {n: [r["val_mcc"] for r in row["runs"]] for n, row in rows.items()} == val
+    runs = val[selection["chosen"]]
+    assert selection["seed"] == 42 + runs.index(max(runs))
+    assert f"selected on validation: {selection['chosen']} seed" in capsys.readouterr().out
+    html = (tmp_path / "clean" / "comparison.html").read_text()
+    assert "Selection on validation (--select)" in html and "selected/report.html" in html
+    # the copy is an ordinary run: it loads, and scores the validation split as recorded
+    selected = tmp_path / "clean" / "selected"
+    scored = evaluate_run(selected, data, split="val")["metrics"]
+    assert scored["mcc"] == pytest.approx(max(runs))
+    predictions = tmp_path / "pred.csv"
+    argv = ["predict", "--model", str(selected), "--data", str(test), "--out", str(predictions)]
+    assert main(argv) == 0 and len(pd.read_csv(predictions)) == len(table.iloc[1::2])
+    # flip every test label: the test figures change, the choice and validation do not
+    poisoned = pd.read_csv(test)
+    classes = sorted(poisoned["label"].unique())
+    flip = dict(zip(classes, classes[::-1], strict=True))
+    poisoned["label"] = poisoned["label"].map(flip)
+    poisoned.to_csv(tmp_path / "poisoned.csv", index=False)
+    dirty = _compare_select(data, tmp_path / "poisoned.csv", tmp_path / "dirty")
+    assert dirty["selection"] == selection
+    assert dirty["runs"][0]["accuracy"] == pytest.approx(1 - clean["runs"][0]["accuracy"])
+
+
+def test_select_without_a_validation_split_is_refused(tmp_path: Path, capsys) -> None:
+    data = tmp_path / "demo.csv"
+    demo_sequences(seed=5, n_per_class=30, length=50).to_csv(data, index=False)
+    argv = ["compare", "--data", str(data), "--models", "kmer_nb,kmer_lr", "--seeds", "1"]
+    assert main([*argv, "--select", "--val-size", "0", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--select chooses on the validation split" in err[0]
+    assert not (tmp_path / "c" / "comparison.json").exists()

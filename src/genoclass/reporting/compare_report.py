@@ -59,6 +59,8 @@ def write_compare_report(out: Path) -> Path:
         Section("How metrics are computed", table_html(_notes(result))),
         Section("Protocol", _protocol_html(result["protocol"])),
     ]
+    if "selection" in result:
+        sections.insert(1, Section("Selection on validation (--select)", _selection_html(result)))
     page = render_page("genoclass model comparison", sections, subtitle=final_name(out))
     return write_text_atomic(out / "comparison.html", page)
 
@@ -73,6 +75,27 @@ def _summary_html(result: dict) -> str:
         + ("yes." if result.get("splits_identical") else "NO - check the run directories."),
     ]
     return join_html(text_html(line) for line in lines)
+
+
+def _selection_html(result: dict) -> str:
+    """The model and run ``--select`` chose, and every model's validation MCC."""
+    chosen = result["selection"]
+    rows = [
+        {
+            "model": row["model"],
+            "validation MCC (mean ± sd)": format_mean_sd(row["val_mcc_mean"], row["val_mcc_sd"]),
+            "per seed": ", ".join(
+                f"{r['seed']}: {format_value(r['val_mcc'])}" for r in row["runs"]
+            ),
+        }
+        for row in chosen["validation"]
+    ]
+    text = (
+        f"Selected {chosen['chosen']} seed {chosen['seed']}: {chosen['selection']}. "
+        f"Its run is copied to {chosen['directory']}/ (an ordinary run directory)."
+    )
+    link = links_html([(f"{chosen['directory']}/{RunFiles.REPORT}", "selected run report")])
+    return join_html([text_html(text), table_html(rows), link])
 
 
 def _protocol_html(protocol: dict) -> str:

@@ -60,6 +60,8 @@ def write_run_report(run_dir: Path) -> Path:
     ]
     if trained_in_epochs(metrics, run_dir):
         sections.insert(3, Section("Training curves", _history_html(run_dir, metrics)))
+    if metrics.get("auto"):
+        sections.insert(1, Section("Model choice (--model auto)", _auto_html(metrics["auto"])))
     explanations = sorted(run_dir.glob("*/explain.html"))
     if explanations:
         sections.insert(1, Section("Interpretation", _explain_links_html(run_dir, explanations)))
@@ -104,10 +106,38 @@ def _summary_html(metrics: dict, config: dict | None) -> str:
         "epochs run": metrics.get("epochs_run"),
         "best epoch (weights kept)": best_epoch_text(metrics),
         "training seconds": metrics.get("train_seconds"),
+        "training stopped by": metrics.get("stop_reason"),
+        "time budget (minutes)": metrics.get("time_budget_minutes"),
         "trainable parameters" if neural else "stored numbers (model size)": metrics.get("params"),
         "initial weights": _init_text(metrics.get("init")),
     }
     return table_html({k: v for k, v in rows.items() if v is not None})
+
+
+#: columns of the --model auto candidates table (metrics.json "auto" rows)
+AUTO_COLUMNS = (
+    "model",
+    "val_mcc",
+    "val_accuracy",
+    "val_f1_macro",
+    "params",
+    "cpu_seconds",
+    "epochs_run",
+    "stopped",
+    "skipped",
+    "recipe_applied",
+)
+
+
+def _auto_html(auto: dict) -> str:
+    """The candidates ``--model auto`` fitted, their validation figures and the choice."""
+    rows = [{c: row.get(c) for c in AUTO_COLUMNS} for row in auto.get("candidates", [])]
+    frame = pd.DataFrame(rows, dtype=object).dropna(axis=1, how="all")
+    choice = (
+        f"Chose {auto.get('chosen')} ({auto.get('selection')}); only the validation split "
+        "was scored while choosing, and this run is the chosen candidate's fit."
+    )
+    return join_html([text_html(choice), table_html(frame)])
 
 
 def _init_text(init: object) -> str | None:
