@@ -1251,6 +1251,8 @@ def _interrupted_line(exc: Interrupted, args: argparse.Namespace, argv: list[str
     resume = getattr(args, "resume_with", None)
     if resume is None:
         return f"{head}; nothing was written, run the command again"
+    if getattr(args, "model", None) == "auto":  # candidates keep no checkpoints
+        return f"{head}; --model auto fits its candidates afresh: run the command again"
     command = argv
     # a single run resumes with --resume; compare, tune and --cv resume by re-running
     if resume == "flag" and not getattr(args, "cv", None) and "--resume" not in argv:

@@ -4,6 +4,7 @@ never steers the choice."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from genoclass import cli
 from genoclass.cli import main
 from genoclass.config import TrainConfig
 from genoclass.data.synthetic import consensus_pwm, planted_motif_sequences
+from genoclass.errors import Interrupted
 from genoclass.workflows import auto, fitting, train
 from genoclass.workflows.apply import evaluate_run
 
@@ -197,3 +200,14 @@ def test_time_budget_stops_a_single_model_after_an_epoch(planted, tmp_path) -> N
     assert (metrics["epochs_run"], metrics["best_epoch"]) == (1, 1)
     assert metrics["stop_reason"] == "time_budget"
     assert len(pd.read_csv(tmp_path / "run" / "history.csv")) == 1
+
+
+def test_an_interrupted_auto_run_says_to_run_again_not_resume() -> None:
+    argv = ["train", "--data", "d.csv", "--model", "auto", "--out", "run"]
+    line = cli._interrupted_line(
+        Interrupted(signal.SIGINT), cli.build_parser().parse_args(argv), argv
+    )
+    assert (
+        line
+        == "interrupted by SIGINT; --model auto fits its candidates afresh: run the command again"
+    )
