@@ -773,7 +773,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="registered model name (see `genoclass models`), or `auto`: fit the candidates "
         "for the data, each with its own recipe (sequences: kmer_nb, kmer_lr, "
         "fast_accurate_cnn, gated_dilated_cnn; expression: logistic_regression, "
-        "random_forest, expr_mlp) and keep the one with the highest validation MCC",
+        "random_forest, expr_mlp); keep the best validation MCC",
     )
     _training_options(p)
     p.add_argument(

@@ -37,6 +37,7 @@ def test_same_seed_gives_identical_runs(tiny_csv, tmp_path):
     ]
     a, b = (json.loads((r / "metrics.json").read_text()) for r in runs)
     assert a["test"] == b["test"]
+    assert a["stop_reason"] == "epochs"  # every epoch ran
     assert pd.read_csv(runs[0] / "history.csv").equals(pd.read_csv(runs[1] / "history.csv"))
 
 
@@ -67,5 +68,5 @@ def test_early_stopping_recipe_stops_and_keeps_best_epoch(tiny_csv, tmp_path):
     run = run_training(config, progress=False)
     metrics = json.loads((run / "metrics.json").read_text())
     history = pd.read_csv(run / "history.csv")
-    assert metrics["epochs_run"] < 40
+    assert metrics["epochs_run"] < 40 and metrics["stop_reason"] == "early_stopping"
     assert metrics["best_epoch"] == int(history.loc[history["val_loss"].idxmin(), "epoch"])

@@ -152,7 +152,7 @@ def test_max_steps_ends_training_early(motif_store, tmp_path):
     command = f"train --data {motif_store} {TRAIN} --epochs 5 --max-steps 8 --out {out}"
     assert cli(command) == 0  # 6 steps per epoch: the 8th step is in the second epoch
     metrics, _, _ = read_run(out)
-    assert metrics["epochs_run"] == 2
+    assert metrics["epochs_run"] == 2 and metrics["stop_reason"] == "max_steps"
     assert yaml.safe_load((out / "config.yaml").read_text())["max_steps"] == 8
 
 
