@@ -77,8 +77,11 @@ class _StopWatch(Callback):
         self.steps = 0
 
     def on_train_epoch_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        spent = time.perf_counter() - self.start
-        if self.max_seconds is not None and spent >= self.max_seconds:
+        if self.max_seconds is None:
+            return
+        spent = time.perf_counter() - self.start >= self.max_seconds
+        # every process stops when any one has spent the budget (their clocks differ)
+        if trainer.strategy.reduce_boolean_decision(spent, all=False):
             trainer.should_stop = self.fired = True
 
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:

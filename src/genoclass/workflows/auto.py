@@ -176,7 +176,7 @@ def choose_model(
     else:
         kind = "expression" if "sequence" not in data.table else "sequence"
     rows: list[dict[str, Any]] = []
-    best: AutoChoice | None = None
+    best: tuple[dict[str, Any], TrainConfig, FittedModel] | None = None
     candidates = CANDIDATES[kind]
     with Steps(len(candidates), "auto: candidate") as steps:
         for candidate in candidates:
@@ -195,19 +195,20 @@ def choose_model(
                 f"{candidate.model}: validation MCC {row['val_mcc']:.3f}, accuracy "
                 f"{row['val_accuracy']:.3f} ({row['cpu_seconds']} CPU s)"
             )
-            if best is None or row["val_mcc"] > best.record["val_mcc"]:
-                best = AutoChoice(settings, fitted, row)  # the earlier best is let go
-    print(f"auto: chose {best.config.model} (highest validation MCC)", flush=True)
-    best.record = {
-        "chosen": best.config.model,
+            if best is None or row["val_mcc"] > best[0]["val_mcc"]:
+                best = (row, settings, fitted)  # the earlier best is let go
+    _, chosen, fitted = best
+    print(f"auto: chose {chosen.model} (highest validation MCC)", flush=True)
+    record = {
+        "chosen": chosen.model,
         "selection": "highest validation MCC",
         "candidates": rows,
         "skipped": sum("skipped" in row for row in rows),
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
     if budget is not None:
-        best.record["time_budget_seconds"] = budget
-    return best
+        record["time_budget_seconds"] = budget
+    return AutoChoice(chosen, fitted, record)
 
 
 def _fit_candidate(
