@@ -59,11 +59,29 @@ def run_auto(data: Path, test: Path, out: Path) -> dict:
     return json.loads((out / "metrics.json").read_text())
 
 
+def count_fits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, ...] | None]]:
+    """Record (model, scored splits) of every fit that auto and train make from now on."""
+    fits: list[tuple[str, tuple[str, ...] | None]] = []
+    real = fitting.fit_one
+
+    def counted(config, prep, **options):
+        fits.append((config.model, options.get("splits")))
+        return real(config, prep, **options)
+
+    monkeypatch.setattr(auto, "fit_one", counted)
+    monkeypatch.setattr(train, "fit_one", counted)
+    return fits
+
+
 def test_auto_keeps_the_best_validation_mcc_and_never_reads_test_labels(
-    planted, candidates, tmp_path: Path, capsys
+    planted, candidates, tmp_path: Path, capsys, monkeypatch
 ) -> None:
     data, test = planted
+    fits = count_fits(monkeypatch)
     clean = run_auto(data, test, tmp_path / "clean")
+    # each candidate is fitted once, scoring validation only; the chosen one is not refitted
+    assert fits == [(name, ("val",)) for name in ("kmer_lr", "kmer_nb", "fast_accurate_cnn")]
+    assert "test" in clean and clean["auto"]["skipped"] == 0
     rows = {r["model"]: r for r in clean["auto"]["candidates"]}
     printed = capsys.readouterr().out
     for i, (name, row) in enumerate(rows.items(), 1):  # one progress line per candidate
@@ -110,23 +128,6 @@ def test_auto_refusals_are_one_line(planted, candidates, tmp_path, capsys, extra
     assert main([*argv, *extra, "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
-
-
-def test_the_chosen_candidate_is_fitted_once(planted, candidates, tmp_path, monkeypatch) -> None:
-    """auto costs its candidates' fits and no more: the chosen one is not fitted again, and
-    the test split is scored once, after the choice."""
-    fits: list[tuple[str, tuple[str, ...]]] = []
-    real = fitting.fit_one
-
-    def counted(config, prep, **options):
-        fits.append((config.model, options.get("splits")))
-        return real(config, prep, **options)
-
-    monkeypatch.setattr(auto, "fit_one", counted)
-    monkeypatch.setattr(train, "fit_one", counted)
-    metrics = run_auto(*planted, tmp_path / "run")
-    assert fits == [(name, ("val",)) for name in ("kmer_lr", "kmer_nb", "fast_accurate_cnn")]
-    assert "test" in metrics and metrics["auto"]["skipped"] == 0
 
 
 def test_a_recipe_fills_only_the_settings_left_at_the_library_default() -> None:
