@@ -127,7 +127,7 @@ def composition_table(n_per_class: int, seed: int) -> pd.DataFrame:
     return table.assign(id=[f"s{i}" for i in range(len(table))])
 
 
-def test_learns_a_planted_kmer_composition_through_train(tmp_path):
+def test_learns_a_planted_kmer_composition_through_train_and_is_explained(tmp_path):
     data = tmp_path / "composition.csv"
     composition_table(150, seed=2).to_csv(data, index=False)
     out = tmp_path / "run"
@@ -138,3 +138,8 @@ def test_learns_a_planted_kmer_composition_through_train(tmp_path):
     assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] >= 0.9, metrics["test"]["accuracy"]
+    # k-mer identities have no input gradient: explained by in-silico mutagenesis
+    explained = tmp_path / "explain"
+    argv = ["explain", "--model", str(out), "--data", str(data), "--max-examples", "3"]
+    assert main([*argv, "--out", str(explained)]) == 0
+    assert (explained / "attributions.npz").is_file()
