@@ -87,6 +87,14 @@ def test_default_size_is_two_branches_of_similar_size():
     assert model.feature_dim == 2 * 64 + 64
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_every_tensor_follows_the_input_device(training):
+    # moved to the meta device, a tensor made on the CPU in the forward pass would fail
+    model = build(NAME, **SMALL_KMERS).to("meta").train(training)
+    assert model.kmers.canonical_index.device.type == "meta"
+    assert model(torch.ones(2, 4, 30, device="meta")).shape == (2, 1)
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [

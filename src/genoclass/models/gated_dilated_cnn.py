@@ -161,6 +161,13 @@ def check_odd_kernels(model: str, kernel_size: int, stem_kernel: int) -> None:
             raise InputError(f"{model}: {name} must be odd, got {value}")
 
 
+#: switches strand averaging at inference
+RC_AVERAGE = Param(
+    "rc_average",
+    True,
+    Bounds("bool"),
+    "average both strands' features at inference (strand-invariant predictions)",
+)
 #: hyperparameters of the gated dilated trunk and its head (shared with models that extend it)
 GATED_PARAMS = (
     Param("width", 64, WIDTH, "channels of the residual stream"),
@@ -181,12 +188,7 @@ GATED_PARAMS = (
     ),
     dropout_param(0.1, "on each block's output before the residual sum"),
     Param("head_dropout", 0.2, DROPOUT, "dropout before the output layer"),
-    Param(
-        "rc_average",
-        True,
-        Bounds("bool"),
-        "average both strands' features at inference (strand-invariant predictions)",
-    ),
+    RC_AVERAGE,
 )
 
 

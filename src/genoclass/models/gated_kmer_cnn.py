@@ -29,12 +29,13 @@ explained by in-silico mutagenesis.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import torch
 from torch import nn
 
-from genoclass.models.gated_dilated_cnn import GATED_PARAMS, GatedDilatedTrunk
+from genoclass.models.gated_dilated_cnn import GATED_PARAMS, RC_AVERAGE, GatedDilatedTrunk
 from genoclass.models.kmer_dan import KmerBag
 from genoclass.models.layers import onehot_tokens
 from genoclass.models.registry import DROPOUT, Param, embed_param, kmer_param, register
@@ -82,7 +83,13 @@ class GatedKmerCNN(GatedDilatedTrunk):
     input_kind="onehot",
     gradients=False,
     params=[
-        *GATED_PARAMS,
+        *(p for p in GATED_PARAMS if p.name != "rc_average"),
+        replace(
+            RC_AVERAGE,
+            meaning="one vector per canonical k-mer (a k-mer and its reverse complement share "
+            "it) and both strands' CNN features averaged at inference: strand-invariant "
+            "predictions",
+        ),
         kmer_param(6),
         embed_param(64, "k-mer"),
         Param(
