@@ -77,14 +77,12 @@ def test_the_kmer_branch_is_strand_invariant_in_training_too():
     assert one_strand.kmers.embedding.num_embeddings == 4**3 + 1
 
 
-def test_default_size_is_two_branches_of_similar_size():
+def test_default_size_one_vector_per_canonical_6mer():
     spec = get_spec(NAME)
     model = spec.builder(1, 101, **spec.hparams())
-    kmer = model.kmers.embedding.weight.numel()
-    assert kmer == (canonical_kmer_count(6) + 1) * 64
-    cnn = sum(p.numel() for n, p in model.named_parameters() if not n.startswith(("kmer", "head")))
-    assert 0.5 < kmer / cnn < 2
-    assert model.feature_dim == 2 * 64 + 64
+    assert model.kmers.embedding.weight.shape == (canonical_kmer_count(6) + 1, 16)
+    assert model.feature_dim == 2 * 64 + 16
+    assert model.head[1].in_features == model.feature_dim
 
 
 @pytest.mark.parametrize("training", [True, False])
