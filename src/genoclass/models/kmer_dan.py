@@ -39,7 +39,9 @@ class KmerBag(nn.Module):
     ``canonical`` a k-mer and its reverse complement share one vector, so a sequence and its
     reverse complement get exactly the same mean."""
 
-    def __init__(self, k: int, embed_dim: int, kmer_dropout: float, canonical: bool = False):
+    def __init__(
+        self, k: int, embed_dim: int, kmer_dropout: float, canonical: bool = False
+    ) -> None:
         super().__init__()
         if not 0 <= kmer_dropout < 1:
             raise ValueError(f"kmer_dropout must be in [0, 1), got {kmer_dropout}")
