@@ -1,42 +1,27 @@
 """gated_dilated_cnn: trunk + head contract, exact padding and reverse-complement invariance,
 batch-norm statistics blind to padding, bad hyperparameters, a planted motif learned end to end."""
 
-import json
-
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
-from genoclass.cli import main
-from genoclass.data.synthetic import consensus_pwm, planted_motif_sequences
 from genoclass.errors import InputError
 from genoclass.models import get_spec
 from genoclass.models.gated_dilated_cnn import GatedDilatedBlock
 from genoclass.models.layers import reverse_complement_onehot, reverse_within_length
 from genoclass.sequence.encoding import one_hot, reverse_complement_tokens
 
-TINY = {"width": 8, "dilations": [1, 2, 4], "kernel_size": 5, "stem_kernel": 5}
+from .gated_helpers import (
+    TINY,
+    assert_padding_never_changes_a_prediction,
+    assert_rc_average_is_strand_invariant,
+    assert_trunk_head_contract,
+    batch,
+    build,
+    train_on_planted_motif,
+)
 
-
-def build(n_outputs: int = 1, **overrides) -> torch.nn.Module:
-    """A tiny model whose batch-norm running statistics are not the identity."""
-    spec = get_spec("gated_dilated_cnn")
-    torch.manual_seed(0)
-    model = spec.builder(n_outputs, 40, **spec.hparams({**TINY, **overrides}))
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm1d):
-            module.running_mean.uniform_(-0.5, 0.5)
-            module.running_var.uniform_(0.5, 2.0)
-    return model.eval()
-
-
-def batch(lengths: list[int], width: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random right-padded one-hot sequences (with some N) of the given lengths."""
-    rng = np.random.default_rng(seed)
-    tokens = rng.integers(1, 6, size=(len(lengths), width)).astype(np.uint8)
-    tokens[np.arange(width)[None, :] >= np.array(lengths)[:, None]] = 0
-    return torch.from_numpy(one_hot(tokens)), torch.tensor(lengths)
+NAME = "gated_dilated_cnn"
 
 
 def test_reverse_complement_matches_the_token_reverse_complement():
@@ -52,39 +37,17 @@ def test_reverse_complement_matches_the_token_reverse_complement():
 
 
 def test_trunk_head_contract():
-    model = build(n_outputs=3)
-    x, lengths = batch([40, 25, 9], 40)
-    feats = model.features(x, lengths)
-    assert feats.shape == (3, model.feature_dim) == (3, 16)
-    assert torch.equal(model(x, lengths), model.head(feats))
-    pos = model.position_features(x, lengths)
-    assert pos.shape == (3, 8, 40)
-    assert pos[1, :, 25:].abs().sum() == 0 and pos[2, :, 9:].abs().sum() == 0
-    head_keys = {k for k in model.state_dict() if k.startswith("head.")}
-    assert (
-        head_keys
-        == {f"head.{k}" for k in model.head.state_dict()}
-        == {
-            "head.1.weight",
-            "head.1.bias",
-        }
-    )
-    assert model.head(feats).shape == (3, 3)
+    assert_trunk_head_contract(build(NAME, n_outputs=3), feature_dim=16)
 
 
 @pytest.mark.parametrize("rc_average", [True, False])
 def test_padding_never_changes_a_prediction(rc_average):
-    model = build(rc_average=rc_average)
-    x, lengths = batch([40, 31, 12], 40)
-    together = model(torch.nn.functional.pad(x, (0, 23)), lengths)
-    for i, n in enumerate(lengths.tolist()):
-        alone = model(x[i : i + 1, :, :n])  # no padding, no lengths: the unmasked path
-        assert torch.allclose(alone, together[i : i + 1], atol=1e-5), i
+    assert_padding_never_changes_a_prediction(build(NAME, rc_average=rc_average))
 
 
 def test_batch_norm_statistics_in_training_ignore_padding():
     x, lengths = batch([40, 22, 13], 40)
-    models = [build(dropout=0.0, head_dropout=0.0).train() for _ in range(2)]
+    models = [build(NAME, dropout=0.0, head_dropout=0.0).train() for _ in range(2)]
     out = models[0](x, lengths)
     # statistics that counted padding would change with the amount of padding
     assert torch.allclose(models[1](torch.nn.functional.pad(x, (0, 50)), lengths), out, atol=1e-5)
@@ -95,17 +58,7 @@ def test_batch_norm_statistics_in_training_ignore_padding():
 
 
 def test_rc_averaged_predictions_are_invariant_to_reverse_complement():
-    x, lengths = batch([40, 33, 17, 5], 40, seed=3)
-    rc = reverse_complement_onehot(x, lengths)
-    averaged = build(rc_average=True)
-    assert torch.allclose(averaged(x, lengths), averaged(rc, lengths), atol=1e-5)
-    assert torch.allclose(
-        averaged.position_features(rc, lengths),
-        reverse_within_length(averaged.position_features(x, lengths), lengths),
-        atol=1e-5,
-    )
-    one_strand = build(rc_average=False)
-    assert not torch.allclose(one_strand(x, lengths), one_strand(rc, lengths), atol=1e-3)
+    assert_rc_average_is_strand_invariant(NAME)
 
 
 @pytest.mark.parametrize("gate", ["pointwise", "conv"])
@@ -151,20 +104,5 @@ def test_bad_hyperparameters_are_input_errors(override, message):
 
 
 def test_learns_a_planted_motif_on_either_strand_through_train(tmp_path):
-    motif = consensus_pwm("TTGACGTCAGCA"[:8] + "GG", 0.95)  # not its own reverse complement
-    table = planted_motif_sequences(200, 40, {"background": None, "motif": motif}, seed=4)
-    flip = (table["label"] == "motif") & (np.arange(len(table)) % 2 == 0)
-    rc = str.maketrans("ACGT", "TGCA")
-    table.loc[flip, "sequence"] = [s.translate(rc)[::-1] for s in table.loc[flip, "sequence"]]
-    data = tmp_path / "motif.csv"
-    table.drop(columns=["motif_start", "motif_end"]).to_csv(data, index=False)
-    out = tmp_path / "run"
-    params = [f"--param={k}={json.dumps(v)}" for k, v in {**TINY, "width": 16}.items()]
-    argv = ["train", "--data", str(data), "--model", "gated_dilated_cnn", *params]
-    argv += ["--epochs", "8", "--lr", "5e-3", "--batch-size", "16", "--seed", "1"]
-    argv += ["--augment", "rc=0.5,shift=0.5", "--out", str(out)]
-    assert main(argv) == 0
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = train_on_planted_motif(tmp_path, NAME, {**TINY, "width": 16})
     assert metrics["test"]["accuracy"] >= 0.9, metrics["test"]["accuracy"]
-    predictions = pd.read_parquet(out / "predictions.parquet")
-    assert len(predictions) == metrics["n_test"]

@@ -78,11 +78,13 @@ class OneHotTokens(nn.Module):
         return self.model(torch.where(x.amax(dim=1) > 0, tokens, 0), lengths)
 
 
-def onehot_model(model: nn.Module, gradients: bool = True) -> nn.Module:
+def onehot_model(model: nn.Module, gradients: bool = True, onehot: bool = False) -> nn.Module:
     """A copy of a token-embedding model (one with an ``embedding`` attribute used on its
     input) that takes one-hot ``(B, 4, L)`` sequences, or (``gradients=False``: a model
-    that looks up k-mers) the model behind ``OneHotTokens``; one-hot models are returned
-    as they are."""
+    that looks up k-mers) the model behind ``OneHotTokens``; one-hot models (``onehot``, or
+    no embedding) are returned as they are."""
+    if onehot:
+        return model
     if not gradients:
         return OneHotTokens(model).eval()
     if not isinstance(getattr(model, "embedding", None), nn.Embedding):

@@ -152,7 +152,9 @@ def explain_sequences(
     features = featurizer.transform(table, y)
     rows = _explained_rows(classifier.predict_proba(features), y, targets, options)
     batch = features.batch(rows)
-    model = onehot_model(classifier.model, has_gradients(classifier.card.name))
+    name = classifier.card.name
+    onehot = get_spec(name).input_kind == "onehot"
+    model = onehot_model(classifier.model, has_gradients(name), onehot)
     return _explain_onehot(
         model, onehot_batch(batch), batch["lengths"], table, y, rows, targets, classifier, options
     )

@@ -5,6 +5,7 @@ from genoclass.models import (  # noqa: F401
     expression_nets,
     foundation,
     gated_dilated_cnn,
+    gated_kmer_cnn,
     kmer,
     kmer_cnn,
     kmer_dan,

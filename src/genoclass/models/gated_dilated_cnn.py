@@ -21,6 +21,7 @@ for a sequence and its reverse complement; train it with RC augmentation
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -84,26 +85,26 @@ class GatedDilatedBlock(nn.Module):
         return h + masked(self.dropout(u), mask)
 
 
-class GatedDilatedCNN(nn.Module):
+class GatedDilatedTrunk(nn.Module):
     """One-hot (B, 4, L) -> stem convolution -> gated dilated residual blocks -> masked
     BatchNorm + GELU (per-position features) -> masked mean and max pooled and concatenated
-    (``feature_dim`` = 2 x width) -> head (dropout + linear)."""
+    (``feature_dim`` = 2 x width). The trunk of ``gated_dilated_cnn`` and of the models that
+    extend it; ``name`` is the model named in input errors."""
+
+    name = "gated_dilated_cnn"
 
     def __init__(
         self,
-        n_outputs: int,
-        input_length: int,
         width: int = 64,
         kernel_size: int = 5,
         dilations: Sequence[int] = (1, 1, 4, 16, 64),
         stem_kernel: int = 9,
         gate: str = "pointwise",
         dropout: float = 0.1,
-        head_dropout: float = 0.2,
         rc_average: bool = True,
     ) -> None:
         super().__init__()
-        check_odd_kernels(kernel_size, stem_kernel)
+        check_odd_kernels(self.name, kernel_size, stem_kernel)
         self.rc_average = rc_average
         self.stem = nn.Conv1d(4, width, stem_kernel, padding=stem_kernel // 2)
         self.blocks = nn.ModuleList(
@@ -112,7 +113,6 @@ class GatedDilatedCNN(nn.Module):
         self.out_norm = MaskedBatchNorm1d(width)
         self.feature_dim = 2 * width
         self.receptive_field = stem_kernel + sum((kernel_size - 1) * d for d in dilations)
-        self.head = nn.Sequential(nn.Dropout(head_dropout), nn.Linear(self.feature_dim, n_outputs))
 
     def _one_strand(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         mask = padding_mask(lengths, x)
@@ -134,20 +134,62 @@ class GatedDilatedCNN(nn.Module):
         return 0.5 * (forward + reverse_within_length(reverse, lengths))
 
     def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, feature_dim): masked mean and max of the per-position features."""
+        """(B, 2 x width): masked mean and max of the per-position features."""
         h = self.position_features(x, lengths)
         return torch.cat(masked_mean_max(h, padding_mask(lengths, h)), dim=1)
+
+
+class GatedDilatedCNN(GatedDilatedTrunk):
+    """The gated dilated trunk (``features``; ``trunk`` are its keyword arguments) -> head
+    (dropout + linear)."""
+
+    def __init__(
+        self, n_outputs: int, input_length: int, head_dropout: float = 0.2, **trunk: Any
+    ) -> None:
+        super().__init__(**trunk)
+        self.head = nn.Sequential(nn.Dropout(head_dropout), nn.Linear(self.feature_dim, n_outputs))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.features(x, lengths))
 
 
-def check_odd_kernels(kernel_size: int, stem_kernel: int) -> None:
-    """Refuse even kernel widths (types and ranges are checked by the registry's bounds):
-    an even convolution cannot stay centred, so features would drift by half a base."""
+def check_odd_kernels(model: str, kernel_size: int, stem_kernel: int) -> None:
+    """Refuse even kernel widths of ``model`` (types and ranges are checked by the registry's
+    bounds): an even convolution cannot stay centred, so features would drift by half a base."""
     for name, value in (("kernel_size", kernel_size), ("stem_kernel", stem_kernel)):
         if value % 2 == 0:
-            raise InputError(f"gated_dilated_cnn: {name} must be odd, got {value}")
+            raise InputError(f"{model}: {name} must be odd, got {value}")
+
+
+#: switches strand averaging at inference
+RC_AVERAGE = Param(
+    "rc_average",
+    True,
+    Bounds("bool"),
+    "average both strands' features at inference (strand-invariant predictions)",
+)
+#: hyperparameters of the gated dilated trunk and its head (shared with models that extend it)
+GATED_PARAMS = (
+    Param("width", 64, WIDTH, "channels of the residual stream"),
+    Param("kernel_size", 5, KERNEL, "width of each block's dilated convolution (odd)"),
+    Param(
+        "dilations",
+        [1, 1, 4, 16, 64],
+        Bounds("ints", 1, 4096),
+        "dilation of each gated residual block, one block per entry",
+    ),
+    Param("stem_kernel", 9, KERNEL, "width of the first convolution on one-hot input (odd)"),
+    Param(
+        "gate",
+        "pointwise",
+        Bounds("str", choices=GATES),
+        "where each block's sigmoid gate comes from: a 1x1 convolution (pointwise) or "
+        "the dilated convolution itself (conv, twice the parameters)",
+    ),
+    dropout_param(0.1, "on each block's output before the residual sum"),
+    Param("head_dropout", 0.2, DROPOUT, "dropout before the output layer"),
+    RC_AVERAGE,
+)
 
 
 @register(
@@ -155,32 +197,7 @@ def check_odd_kernels(kernel_size: int, stem_kernel: int) -> None:
     "Gated dilated residual CNN (ConvNova-style): one-hot, width 64, 5 gated blocks k5 with "
     "dilations 1-1-4-16-64, masked mean+max pool, reverse-complement averaged; any length",
     input_kind="onehot",
-    params=[
-        Param("width", 64, WIDTH, "channels of the residual stream"),
-        Param("kernel_size", 5, KERNEL, "width of each block's dilated convolution (odd)"),
-        Param(
-            "dilations",
-            [1, 1, 4, 16, 64],
-            Bounds("ints", 1, 4096),
-            "dilation of each gated residual block, one block per entry",
-        ),
-        Param("stem_kernel", 9, KERNEL, "width of the first convolution on one-hot input (odd)"),
-        Param(
-            "gate",
-            "pointwise",
-            Bounds("str", choices=GATES),
-            "where each block's sigmoid gate comes from: a 1x1 convolution (pointwise) or "
-            "the dilated convolution itself (conv, twice the parameters)",
-        ),
-        dropout_param(0.1, "on each block's output before the residual sum"),
-        Param("head_dropout", 0.2, DROPOUT, "dropout before the output layer"),
-        Param(
-            "rc_average",
-            True,
-            Bounds("bool"),
-            "average both strands' features at inference (strand-invariant predictions)",
-        ),
-    ],
+    params=GATED_PARAMS,
 )
 def build_gated_dilated_cnn(n_outputs: int, input_length: int, **hp: object) -> nn.Module:
     """Build the gated dilated CNN."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from genoclass.models.layers import token_kmer_ids
+from genoclass.models.layers import canonical_kmer_count, canonical_kmer_index, token_kmer_ids
 from genoclass.models.registry import (
     DROPOUT,
     UNITS,
@@ -32,10 +32,48 @@ from genoclass.models.registry import (
 INIT_SD = 0.01
 
 
-class KmerAveragingNetwork(nn.Module):
-    """k-mer EmbeddingBag (weighted mean over the sequence's k-mers; k-mers with N or padding
-    carry no weight) -> LayerNorm -> Linear + ReLU -> dropout -> Linear. The trunk is the
-    k-mer average (``features``); the head is everything after it."""
+class KmerBag(nn.Module):
+    """The mean of learnt k-mer vectors over a sequence's k-mers (an EmbeddingBag with
+    averaging weights; k-mers with N or padding carry no weight), vectors started small
+    (``INIT_SD``), a random ``kmer_dropout`` share of k-mers left out in training. With
+    ``canonical`` a k-mer and its reverse complement share one vector, so a sequence and its
+    reverse complement get exactly the same mean."""
+
+    def __init__(
+        self, k: int, embed_dim: int, kmer_dropout: float, canonical: bool = False
+    ) -> None:
+        super().__init__()
+        if not 0 <= kmer_dropout < 1:
+            raise ValueError(f"kmer_dropout must be in [0, 1), got {kmer_dropout}")
+        self.k, self.kmer_dropout = k, kmer_dropout
+        n_kmers = canonical_kmer_count(k) if canonical else 4**k
+        self.embedding = nn.EmbeddingBag(n_kmers + 1, embed_dim, mode="sum", padding_idx=n_kmers)
+        with torch.no_grad():
+            nn.init.normal_(self.embedding.weight, std=INIT_SD)
+            self.embedding.weight[n_kmers].zero_()
+        index = canonical_kmer_index(k, self.embedding.weight.device) if canonical else None
+        self.register_buffer("canonical_index", index, persistent=False)
+
+    def kmer_weights(self, ids: torch.Tensor) -> torch.Tensor:
+        """(B, L') averaging weights: 1 / (number of counted k-mers) for each counted k-mer;
+        in training a random ``kmer_dropout`` share is not counted (never all of a row)."""
+        keep = (ids != self.embedding.padding_idx).to(torch.float32)
+        if self.training and self.kmer_dropout:
+            kept = keep * (torch.rand_like(keep) >= self.kmer_dropout)
+            keep = torch.where(kept.sum(1, keepdim=True) > 0, kept, keep)
+        return keep / keep.sum(1, keepdim=True).clamp_min(1.0)
+
+    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, embed_dim) weighted mean of the k-mer vectors of token rows ``x``."""
+        ids = token_kmer_ids(x, self.k)  # padding (token 0) makes a k-mer id 4**k: no weight
+        if self.canonical_index is not None:
+            ids = self.canonical_index[ids]
+        return self.embedding(ids, per_sample_weights=self.kmer_weights(ids))
+
+
+class KmerAveragingNetwork(KmerBag):
+    """k-mer bag (``KmerBag``: the trunk, ``features``) -> LayerNorm -> Linear + ReLU ->
+    dropout -> Linear (the head)."""
 
     def __init__(
         self,
@@ -47,14 +85,7 @@ class KmerAveragingNetwork(nn.Module):
         kmer_dropout: float = 0.8,
         dropout: float = 0.2,
     ) -> None:
-        super().__init__()
-        if not 0 <= kmer_dropout < 1:
-            raise ValueError(f"kmer_dropout must be in [0, 1), got {kmer_dropout}")
-        self.k, self.kmer_dropout = k, kmer_dropout
-        self.embedding = nn.EmbeddingBag(4**k + 1, embed_dim, mode="sum", padding_idx=4**k)
-        with torch.no_grad():
-            nn.init.normal_(self.embedding.weight, std=INIT_SD)
-            self.embedding.weight[4**k].zero_()
+        super().__init__(k, embed_dim, kmer_dropout)
         self.feature_dim = embed_dim
         self.head = nn.Sequential(
             nn.LayerNorm(embed_dim),
@@ -63,20 +94,6 @@ class KmerAveragingNetwork(nn.Module):
             nn.Dropout(dropout),
             nn.Linear(hidden, n_outputs),
         )
-
-    def kmer_weights(self, ids: torch.Tensor) -> torch.Tensor:
-        """(B, L') averaging weights: 1 / (number of counted k-mers) for each counted k-mer;
-        in training a random ``kmer_dropout`` share is not counted (never all of a row)."""
-        keep = (ids != 4**self.k).to(torch.float32)
-        if self.training and self.kmer_dropout:
-            kept = keep * (torch.rand_like(keep) >= self.kmer_dropout)
-            keep = torch.where(kept.sum(1, keepdim=True) > 0, kept, keep)
-        return keep / keep.sum(1, keepdim=True).clamp_min(1.0)
-
-    def features(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, embed_dim) weighted mean of the sequence's k-mer vectors."""
-        ids = token_kmer_ids(x, self.k)  # padding (token 0) makes a k-mer id 4**k: no weight
-        return self.embedding(ids, per_sample_weights=self.kmer_weights(ids))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.head(self.features(x, lengths))

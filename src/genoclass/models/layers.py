@@ -1,6 +1,7 @@
 """Pieces several sequence models share: length masks for right-padded batches, masked
-pooling, reverse complement within each length, k-mer ids of token rows, sinusoidal
-position codes, a masked batch norm and the separable residual block."""
+pooling, reverse complement within each length, k-mer ids of token rows (and of one-hot
+input, and canonical k-mers), sinusoidal position codes, a masked batch norm and the
+separable residual block."""
 
 from __future__ import annotations
 
@@ -71,6 +72,33 @@ def token_kmer_ids(tokens: torch.Tensor, k: int) -> torch.Tensor:
     weights = 4 ** torch.arange(k - 1, -1, -1, device=tokens.device)
     ids = ((windows - 1).clamp(0, 3) * weights).sum(-1)
     return torch.where(valid, ids, torch.full_like(ids, 4**k))
+
+
+def onehot_tokens(x: torch.Tensor) -> torch.Tensor:
+    """(B, L) base tokens (A1 C2 G3 T4) of one-hot (B, 4, L) input; a column that is not
+    exactly one base (N spreads 0.25, padding is zero) becomes 0, so every k-mer over it
+    gets the no-k-mer id of ``token_kmer_ids``."""
+    peak, base = x.max(1)
+    return torch.where(peak == 1, base + 1, torch.zeros_like(base))
+
+
+def canonical_kmer_count(k: int) -> int:
+    """Number of canonical k-mers (a k-mer and its reverse complement counted once)."""
+    return (4**k + (4 ** (k // 2) if k % 2 == 0 else 0)) // 2
+
+
+def canonical_kmer_index(k: int, device: torch.device | None = None) -> torch.Tensor:
+    """(4**k + 1,) map from a k-mer id of ``token_kmer_ids`` to the index of its canonical
+    form (the smaller id of the k-mer and its reverse complement) among the
+    ``canonical_kmer_count(k)`` canonical k-mers; the no-k-mer id 4**k maps to that count."""
+    ids = torch.arange(4**k, device=device)
+    weights = 4 ** torch.arange(k - 1, -1, -1, device=device)
+    digits = ids[:, None] // weights % 4
+    rc = ((3 - digits).flip(1) * weights).sum(1)
+    is_canonical = ids <= rc
+    rank = torch.cumsum(is_canonical.long(), 0) - 1
+    index = rank[torch.minimum(ids, rc)]
+    return torch.cat([index, torch.full((1,), canonical_kmer_count(k), device=device)])
 
 
 class MaskedBatchNorm1d(nn.BatchNorm1d):
