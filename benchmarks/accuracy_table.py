@@ -221,7 +221,6 @@ def schedule(args: argparse.Namespace) -> None:
                 "accelerator": args.accelerator,
                 "extra": json.loads(args.extra),
             }
-            log = open(rows_dir / f"{name}.log", "w")  # noqa: SIM115 (closed by the child's end)
             cmd = [
                 sys.executable,
                 __file__,
@@ -230,10 +229,9 @@ def schedule(args: argparse.Namespace) -> None:
                 "--row",
                 str(rows_dir / f"{name}.json"),
             ]
-            running[subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)] = (
-                name,
-                time.monotonic(),
-            )
+            with open(rows_dir / f"{name}.log", "w") as log:  # the child keeps its own copy
+                proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+            running[proc] = (name, time.monotonic())
             print(f"{elapsed:6.0f}s start {name}", flush=True)
         for proc, (name, began) in list(running.items()):
             if proc.poll() is not None:
