@@ -106,3 +106,18 @@ def test_bad_hyperparameters_are_input_errors(override, message):
 def test_learns_a_planted_motif_on_either_strand_through_train(tmp_path):
     metrics = train_on_planted_motif(tmp_path, NAME, {**TINY, "width": 16})
     assert metrics["test"]["accuracy"] >= 0.9, metrics["test"]["accuracy"]
+
+
+def test_small_preset_keeps_both_invariances_and_its_centre_sees_a_whole_101_nt_input():
+    spec = get_spec("gated_dilated_cnn_small")
+    assert spec.builder is get_spec(NAME).builder and spec.hparams()["width"] == 32
+    torch.manual_seed(0)
+    model = spec.builder(1, 101, **spec.hparams()).eval()
+    assert_padding_never_changes_a_prediction(model)
+    x, lengths = batch([40, 33, 17], 40, seed=3)
+    rc = reverse_complement_onehot(x, lengths)
+    assert torch.allclose(model(x, lengths), model(rc, lengths), atol=1e-5)
+    assert model.receptive_field // 2 >= 50  # the centre of a 101-nt input sees both ends
+    full = get_spec(NAME).builder(1, 101, **get_spec(NAME).hparams())
+    size = [sum(p.numel() for p in m.parameters()) for m in (model, full)]
+    assert size[0] < size[1] / 4

@@ -6,7 +6,7 @@ import pytest
 
 from genoclass.errors import InputError
 from genoclass.models import available, get_spec
-from genoclass.models.registry import _REGISTRY, register
+from genoclass.models.registry import _REGISTRY, Param, register, with_defaults
 
 
 def test_every_registered_hyperparameter_has_bounds_and_a_meaning() -> None:
@@ -41,3 +41,20 @@ def test_defaults_only_registration_still_works_with_inferred_types() -> None:
             spec.hparams({"on": 3})
     finally:
         del _REGISTRY["tmp_defaults_only"]
+
+
+def test_with_defaults_replaces_only_the_named_defaults_and_refuses_unknown_names() -> None:
+    params = get_spec("fast_accurate_cnn").params
+    preset = with_defaults(params, hidden=16)
+    assert [p.name for p in preset] == [p.name for p in params]
+    assert {p.name: p.default for p in preset} == {
+        **{p.name: p.default for p in params},
+        "hidden": 16,
+    }
+    assert all(isinstance(p, Param) for p in preset)
+    assert (
+        next(p for p in preset if p.name == "hidden").bounds
+        == next(p for p in params if p.name == "hidden").bounds
+    )
+    with pytest.raises(ValueError, match=r"no such parameters: \['hiden'\]"):
+        with_defaults(params, hiden=16)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from genoclass.config import Bounds
@@ -54,6 +54,16 @@ def embed_param(default: int, unit: str = "base token") -> Param:
 def kmer_param(default: int) -> Param:
     """``k`` of a model that learns one vector per k-mer (4**k + 1 of them, so k <= 10)."""
     return Param("k", default, Bounds("int", 1, 10), "k-mer length (4**k + 1 learnt vectors)")
+
+
+def with_defaults(params: Iterable[Param], **defaults: Any) -> tuple[Param, ...]:
+    """``params`` with some defaults replaced: a preset of a model registered under its own
+    name (same builder and bounds). A name not among ``params`` is a programming error."""
+    params = tuple(params)
+    unknown = set(defaults) - {p.name for p in params}
+    if unknown:
+        raise ValueError(f"no such parameters: {sorted(unknown)}")
+    return tuple(replace(p, default=defaults.get(p.name, p.default)) for p in params)
 
 
 def inferred_param(name: str, default: Any) -> Param:
